@@ -1,0 +1,3 @@
+from nukiweb.cli import main
+
+main()

@@ -1,0 +1,80 @@
+"""Every error a client can cause, as one status code and the vendor's JSON error body.
+
+The vendor's service is Java (Restlet) and answers errors with a serialised exception:
+``{"detailMessage": …, "stackTrace": [], "suppressedExceptions": []}`` (vendor-behaviour §1.2).
+nukiweb uses that shape for every error; the stack trace is always empty.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from nukiweb.domain import errors
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[errors.NukiwebError], int] = {
+    errors.InvalidParameter: 400,
+    errors.Unauthorized: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.MethodNotAllowed: 405,
+    errors.Conflict: 409,
+    errors.Locked: 423,
+    errors.NotImplementedOperation: 501,
+}
+
+
+def error_body(message: str) -> dict[str, Any]:
+    return {"detailMessage": message, "stackTrace": [], "suppressedExceptions": []}
+
+
+def error_response(status: int, message: str) -> JSONResponse:
+    return JSONResponse(error_body(message), status_code=status)
+
+
+def status_of(error: errors.NukiwebError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 400
+
+
+def validation_message(error: RequestValidationError) -> str:
+    """The vendor's sentence for the first invalid value: "The supplied value 'x' for parameter
+    'y' is not valid."."""
+    first = error.errors()[0]
+    location = [str(part) for part in first.get("loc", ()) if not isinstance(part, int)]
+    parameter = ".".join(location[1:]) or (location[0] if location else "body")
+    value = first.get("input")
+    if first.get("type") == "missing":
+        value = None
+    shown = "null" if value is None or isinstance(value, dict | list) else str(value)[:100]
+    return f"The supplied value '{shown}' for parameter '{parameter}' is not valid."
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(errors.NukiwebError)
+    async def domain_error(_request: Request, error: errors.NukiwebError) -> JSONResponse:
+        return error_response(status_of(error), error.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        return error_response(400, validation_message(error))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, error: HTTPException) -> JSONResponse:
+        return JSONResponse(
+            error_body(str(error.detail)), status_code=error.status_code, headers=error.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+        return error_response(500, "Internal server error")

@@ -1,0 +1,83 @@
+"""Swagger UI at ``/`` and the OpenAPI document at ``/static/swagger/swagger.json``, as on the
+vendor's service; the UI's assets are served by nukiweb itself, since servers running it may have
+no internet."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
+
+from nukiweb import __version__
+from nukiweb.domain.scopes import Scope
+
+OPENAPI_PATH = "/static/swagger/swagger.json"
+ASSETS_PATH = "/static/swagger-ui"
+OAUTH2_REDIRECT_PATH = "/static/swagger-ui/oauth2-redirect"
+
+# The vendor's descriptions of its scopes, as its OpenAPI document shows them.
+SCOPE_DESCRIPTIONS = {
+    Scope.ACCOUNT: "View and manage your account",
+    Scope.NOTIFICATION: "View and manage your notifications",
+    Scope.SMARTLOCK: "View and manage your smartlocks",
+    Scope.SMARTLOCK_READ_ONLY: "View your smartlocks",
+    Scope.SMARTLOCK_ACTION: "Operate your smartlocks",
+    Scope.SMARTLOCK_AUTH: "View and manage your smartlock authorizations",
+    Scope.SMARTLOCK_CONFIG: "Manage your smartlock config",
+    Scope.SMARTLOCK_LOG: "View your activity logs and get log notifications",
+    Scope.SMARTLOCK_CREATE: "Create smartlocks",
+    Scope.WEBHOOK_DECENTRAL: "Manage your decentral webhooks",
+}
+
+
+def openapi_document(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title="Nuki API",
+            version=__version__,
+            description="The Nuki Web API, served by nukiweb.",
+            routes=app.routes,
+        )
+        document.setdefault("components", {})["securitySchemes"] = {
+            "oauth": {
+                "type": "oauth2",
+                "flows": {
+                    "implicit": {
+                        "authorizationUrl": "/oauth/authorize",
+                        "scopes": {scope.value: text for scope, text in SCOPE_DESCRIPTIONS.items()},
+                    }
+                },
+            },
+            "api_key": {"type": "apiKey", "in": "header", "name": "Authorization"},
+        }
+        app.openapi_schema = document
+    return app.openapi_schema
+
+
+def install(app: FastAPI) -> None:
+    app.mount(ASSETS_PATH, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+
+    async def swagger_json() -> JSONResponse:
+        return JSONResponse(openapi_document(app))
+
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=OPENAPI_PATH,
+            title="Nuki API",
+            swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
+            swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
+            swagger_favicon_url=f"{ASSETS_PATH}/favicon-32x32.png",
+            oauth2_redirect_url=OAUTH2_REDIRECT_PATH,
+        )
+
+    async def oauth2_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    app.add_api_route(OPENAPI_PATH, swagger_json, include_in_schema=False)
+    app.add_api_route("/", swagger_ui, include_in_schema=False)
+    app.add_api_route(OAUTH2_REDIRECT_PATH, oauth2_redirect, include_in_schema=False)

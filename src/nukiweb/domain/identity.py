@@ -1,0 +1,41 @@
+"""Who is calling: the identity every operation checks scopes and rights against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from nukiweb.domain.errors import Forbidden, Unauthorized
+from nukiweb.domain.rights import Rights
+from nukiweb.domain.scopes import Scope, grants
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    account_id: int
+    """The account the token belongs to (a sub-account's own id)."""
+    owner_account_id: int
+    """Whose devices, users and logs the caller acts on: its master account if it is a
+    sub-account, else itself."""
+    rights: Rights | None
+    """A sub-account's rights; ``None`` for a master account, which may do everything."""
+    scopes: frozenset[Scope]
+    token_id: str
+    expires_at: datetime | None = None
+
+    @property
+    def is_sub_account(self) -> bool:
+        return self.rights is not None
+
+    def require_scope(self, accepted: tuple[str, ...]) -> None:
+        if not grants(self.scopes, accepted):
+            raise Unauthorized
+
+    def require_rights(self, needed: Rights) -> None:
+        """A sub-account needs one of ``needed`` (none when ``needed`` is ``NONE``)."""
+        if self.rights is None or not needed:
+            return
+        if not self.rights & needed:
+            raise Forbidden(
+                f"This sub-account's rights ({int(self.rights)}) do not allow this operation."
+            )

@@ -1,0 +1,60 @@
+"""OAuth / API-token scopes (doc §4.3.1, and ``webhook.decentral`` which the spec uses)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from nukiweb.domain.errors import InvalidParameter
+
+
+class Scope(StrEnum):
+    ACCOUNT = "account"
+    NOTIFICATION = "notification"
+    SMARTLOCK = "smartlock"
+    SMARTLOCK_READ_ONLY = "smartlock.readOnly"
+    SMARTLOCK_ACTION = "smartlock.action"
+    SMARTLOCK_AUTH = "smartlock.auth"
+    SMARTLOCK_CONFIG = "smartlock.config"
+    SMARTLOCK_LOG = "smartlock.log"
+    SMARTLOCK_CREATE = "smartlock.create"
+    WEBHOOK_DECENTRAL = "webhook.decentral"
+
+
+# The labels Nuki Web shows beside each scope (doc §4.3 screenshot and §4.3.1).
+SCOPE_LABELS: dict[Scope, str] = {
+    Scope.ACCOUNT: "View and manage account",
+    Scope.NOTIFICATION: "View and manage notifications",
+    Scope.SMARTLOCK: "View and edit Smart Locks",
+    Scope.SMARTLOCK_READ_ONLY: "View Smart Locks",
+    Scope.SMARTLOCK_ACTION: "Operate Smart Locks",
+    Scope.SMARTLOCK_AUTH: "View and manage Smart Lock authorizations",
+    Scope.SMARTLOCK_CONFIG: "Manage Smart Lock configuration",
+    Scope.SMARTLOCK_LOG: "View Smart Lock activity log",
+    Scope.SMARTLOCK_CREATE: "Create Smart Locks",
+    Scope.WEBHOOK_DECENTRAL: "Manage decentral webhooks",
+}
+
+ALL_SCOPES: frozenset[Scope] = frozenset(Scope)
+
+
+def parse_scopes(values: Iterable[str], parameter: str = "scopes") -> frozenset[Scope]:
+    """The scopes named by ``values``; an unknown name is an invalid parameter.
+
+    The doc writes ``smartlock.readonly`` in one table; it is accepted for ``smartlock.readOnly``.
+    """
+    by_lower = {scope.value.lower(): scope for scope in Scope}
+    scopes = set()
+    for value in values:
+        scope = by_lower.get(str(value).lower())
+        if scope is None:
+            raise InvalidParameter(parameter, value)
+        scopes.add(scope)
+    return frozenset(scopes)
+
+
+def grants(held: frozenset[Scope], accepted: tuple[str, ...]) -> bool:
+    """Whether a token holding ``held`` may call an operation whose security entry lists
+    ``accepted``: the vendor lists alternatives there (``smartlock`` or ``smartlock.readOnly``),
+    so one of them suffices; an empty list admits any valid token."""
+    return not accepted or any(scope in held for scope in accepted)

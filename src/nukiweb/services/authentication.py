@@ -1,0 +1,75 @@
+"""Bearer tokens to callers, from an in-memory cache in front of the store.
+
+Every request authenticates, so this is the hot path: a hit costs one SHA-256 and one dict
+lookup. Changes made through this process (revoking a token, changing a password, editing a
+sub-account's rights) clear the cache at once; changes made by another process (a second
+server instance on the same PostgreSQL, an admin command) are seen after ``ttl`` seconds at most.
+"""
+
+from __future__ import annotations
+
+import time
+
+from nukiweb.clock import Clock
+from nukiweb.domain.errors import Unauthorized
+from nukiweb.domain.identity import Caller
+from nukiweb.domain.rights import Rights
+from nukiweb.domain.scopes import Scope
+from nukiweb.secrets import token_digest
+from nukiweb.store import api_keys as store
+from nukiweb.store.database import Database
+
+DEFAULT_TTL_SECONDS = 2.0
+MAX_ENTRIES = 10_000
+MAX_TOKEN_LENGTH = 512
+
+
+class TokenCache:
+    def __init__(self, db: Database, clock: Clock, ttl: float = DEFAULT_TTL_SECONDS) -> None:
+        self._db = db
+        self._clock = clock
+        self._ttl = ttl
+        self._entries: dict[str, tuple[float, Caller]] = {}
+
+    def authenticate(self, authorization: str | None) -> Caller:
+        """The caller behind an ``Authorization: Bearer …`` header value; ``Unauthorized`` for
+        a missing, malformed, unknown, revoked or expired token."""
+        token = _bearer(authorization)
+        digest = token_digest(token)
+        entry = self._entries.get(digest)
+        if entry is None or entry[0] < time.monotonic():
+            caller = self._load(digest)
+            if len(self._entries) >= MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[digest] = (time.monotonic() + self._ttl, caller)
+        else:
+            caller = entry[1]
+        if caller.expires_at is not None and caller.expires_at <= self._clock.now():
+            raise Unauthorized
+        return caller
+
+    def invalidate(self) -> None:
+        self._entries.clear()
+
+    def _load(self, digest: str) -> Caller:
+        with self._db.read() as conn:
+            row = store.find_token_owner(conn, digest)
+        if row is None:
+            raise Unauthorized
+        return Caller(
+            account_id=row.account_id,
+            owner_account_id=row.master_account_id or row.account_id,
+            rights=None if row.master_account_id is None else Rights(row.rights or 0),
+            scopes=frozenset(Scope(s) for s in row.scopes),
+            token_id=row.token_id,
+        )
+
+
+def _bearer(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthorized
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_LENGTH:
+        raise Unauthorized
+    return token

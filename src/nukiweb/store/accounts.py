@@ -1,0 +1,116 @@
+"""Reading and writing accounts. Every query that reaches another account's data says whose."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from nukiweb.domain.accounts import Account
+from nukiweb.domain.errors import Conflict
+from nukiweb.domain.rights import Rights
+from nukiweb.store.schema import accounts
+
+_ACCOUNT_COLUMNS = [
+    c for c in accounts.c if c.name not in ("password_hash", "email_key", "setting")
+]
+
+
+def _account(row: Row[Any]) -> Account:
+    rights = row.rights
+    return Account(
+        account_id=row.account_id,
+        type=row.type,
+        email=row.email,
+        email_verified=row.email_verified,
+        name=row.name,
+        master_account_id=row.master_account_id,
+        rights=None if rights is None else Rights(rights),
+        language=row.language,
+        config=row.config,
+        profile=row.profile,
+        creation_date=row.creation_date,
+        update_date=row.update_date,
+    )
+
+
+def _email_taken() -> Conflict:
+    return Conflict("E-Mail address already exists")
+
+
+def insert_account(conn: Connection, values: dict[str, Any]) -> int:
+    try:
+        with conn.begin_nested():
+            result = conn.execute(insert(accounts).values(**values))
+    except IntegrityError:
+        raise _email_taken() from None
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def get_account(conn: Connection, account_id: int) -> Account | None:
+    row = conn.execute(select(*_ACCOUNT_COLUMNS).where(accounts.c.account_id == account_id)).first()
+    return None if row is None else _account(row)
+
+
+def get_sub_account(conn: Connection, master_account_id: int, account_id: int) -> Account | None:
+    row = conn.execute(
+        select(*_ACCOUNT_COLUMNS).where(
+            accounts.c.account_id == account_id,
+            accounts.c.master_account_id == master_account_id,
+        )
+    ).first()
+    return None if row is None else _account(row)
+
+
+def list_sub_accounts(conn: Connection, master_account_id: int) -> list[Account]:
+    rows = conn.execute(
+        select(*_ACCOUNT_COLUMNS)
+        .where(accounts.c.master_account_id == master_account_id)
+        .order_by(accounts.c.account_id)
+    )
+    return [_account(row) for row in rows]
+
+
+def find_credentials(conn: Connection, email_key: str) -> tuple[int, str] | None:
+    """The id and password hash of the account with this (lower-cased) email."""
+    row = conn.execute(
+        select(accounts.c.account_id, accounts.c.password_hash).where(
+            accounts.c.email_key == email_key
+        )
+    ).first()
+    return None if row is None else (row.account_id, row.password_hash)
+
+
+def update_account(
+    conn: Connection, account_id: int, values: dict[str, Any], now: datetime
+) -> None:
+    try:
+        with conn.begin_nested():
+            conn.execute(
+                update(accounts)
+                .where(accounts.c.account_id == account_id)
+                .values(**values, update_date=now)
+            )
+    except IntegrityError:
+        raise _email_taken() from None
+
+
+def delete_account(conn: Connection, account_id: int) -> None:
+    conn.execute(delete(accounts).where(accounts.c.account_id == account_id))
+
+
+def get_setting(conn: Connection, account_id: int) -> dict[str, Any] | None:
+    setting: dict[str, Any] | None = conn.execute(
+        select(accounts.c.setting).where(accounts.c.account_id == account_id)
+    ).scalar()
+    return setting
+
+
+def set_setting(conn: Connection, account_id: int, setting: dict[str, Any] | None) -> None:
+    conn.execute(
+        update(accounts).where(accounts.c.account_id == account_id).values(setting=setting)
+    )

@@ -1,0 +1,100 @@
+"""Engines for SQLite and PostgreSQL, transactions, and migrations on start.
+
+Queries go through SQLAlchemy Core on a synchronous engine and are called inline from the
+event loop: each one is short and indexed, and measured on this project's benchmark a thread
+hand-off per query costs more than the query itself (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.engine import URL
+
+DEFAULT_DATABASE_FILE = "nukiweb.db"
+# Any fixed 64-bit number: the PostgreSQL advisory lock that serialises concurrent migrations.
+_MIGRATION_LOCK_KEY = 0x6E756B6977656221
+
+
+def normalise_url(url: str | URL) -> URL:
+    """Accept the URLs people write (``postgresql://``, ``postgres://``, ``sqlite:///file``) and
+    pick the drivers nukiweb ships with."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername not in ("sqlite", "postgresql+psycopg"):
+        raise ValueError(
+            f"unsupported database '{parsed.drivername}': use sqlite:///FILE or postgresql://..."
+        )
+    return parsed
+
+
+def default_url(data_dir: Path) -> URL:
+    return make_url(f"sqlite:///{(data_dir / DEFAULT_DATABASE_FILE).resolve()}")
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers run while one writer commits; busy_timeout makes a second process (an
+    # admin command while the server runs) wait for the lock instead of failing.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Database:
+    def __init__(self, url: str | URL) -> None:
+        self.url = normalise_url(url)
+        if self.url.drivername == "sqlite":
+            if self.url.database and self.url.database != ":memory:":
+                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(
+                self.url,
+                connect_args={"check_same_thread": False},
+                pool_size=8,
+                max_overflow=8,
+            )
+            event.listen(self.engine, "connect", _on_sqlite_connect)
+        else:
+            self.engine = create_engine(self.url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.url.drivername.startswith("postgresql")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One transaction: committed when the block ends, rolled back when it raises."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reads; nothing it does is committed."""
+        with self.engine.connect() as connection:
+            yield connection
+            connection.rollback()
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (several instances may start at once)."""
+        with self.engine.begin() as connection:
+            if self.is_postgresql:
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
+                )
+            config = Config()
+            config.set_main_option("script_location", str(files("nukiweb.store") / "migrations"))
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()

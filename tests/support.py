@@ -1,0 +1,142 @@
+"""What the tests share: a real nukiweb server on a loopback port, and HTTP clients whose every
+response is checked against the vendor's OpenAPI description."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+
+from nukiweb.api.app import create_app
+from nukiweb.domain.scopes import ALL_SCOPES, Scope
+from nukiweb.services import accounts, api_keys
+from nukiweb.services.context import ServiceContext
+from nukiweb.store.database import Database
+from tests.contract.validation import ContractValidator
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class RunningServer:
+    ctx: ServiceContext
+    base_url: str
+
+
+@contextmanager
+def running_server(database_url: str) -> Iterator[RunningServer]:
+    """nukiweb under uvicorn in a thread, on a free loopback port, migrated and ready."""
+    database = Database(database_url)
+    database.upgrade()
+    ctx = ServiceContext(database)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
+    try:
+        yield RunningServer(ctx, f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        database.dispose()
+
+
+class ApiClient:
+    """An HTTP client for one bearer token; every response is validated against the vendor spec."""
+
+    def __init__(
+        self, server: RunningServer, token: str | None, validator: ContractValidator
+    ) -> None:
+        self.server = server
+        self.token = token
+        self._validator = validator
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(base_url=server.base_url, headers=headers, timeout=10)
+        self._derived: list[ApiClient] = []
+
+    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        response = self._http.request(method, path, **kwargs)
+        self._validator.validate(response)
+        return response
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def with_token(self, token: str | None) -> ApiClient:
+        """A client for another token, closed with this one."""
+        derived = ApiClient(self.server, token, self._validator)
+        self._derived.append(derived)
+        return derived
+
+    def close(self) -> None:
+        for derived in self._derived:
+            derived.close()
+        self._http.close()
+
+
+@dataclass
+class AccountFixture:
+    """An account made for one test, with an all-scopes token and a client that uses it."""
+
+    account_id: int
+    email: str
+    password: str
+    token: str
+    api: ApiClient
+
+    def token_with(self, *scopes: Scope) -> str:
+        _token, value = api_keys.issue_token_for_account(
+            self.api.server.ctx, self.account_id, "test", frozenset(scopes)
+        )
+        return value
+
+    def client_with(self, *scopes: Scope) -> ApiClient:
+        return self.api.with_token(self.token_with(*scopes))
+
+
+def unique_email(prefix: str = "user") -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}@example.com"
+
+
+def make_account(
+    server: RunningServer,
+    validator: ContractValidator,
+    password: str = "correct horse",  # noqa: S107
+) -> AccountFixture:
+    email = unique_email()
+    account = accounts.create_account(server.ctx, email, password, "Test User")
+    _token, value = api_keys.issue_token_for_account(
+        server.ctx, account.account_id, "test", ALL_SCOPES
+    )
+    return AccountFixture(
+        account.account_id, email, password, value, ApiClient(server, value, validator)
+    )
