@@ -3,16 +3,15 @@ after the same authentication as a real one, and docs/conformance.md lists it as
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterable
-from typing import Any
+from collections.abc import Iterable
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.routing import APIRoute
 
-from nukiweb.api.endpoint import guard, security_requirement
-from nukiweb.api.operation import Operation
+from nukiweb.api.endpoint import OPERATIONS_BY_ID, authorize, security_requirement
 from nukiweb.api.operations import OPERATIONS
 from nukiweb.domain.errors import NotImplementedOperation
+from nukiweb.services.context import ServiceContext
 
 
 def implemented_operation_ids(routers: Iterable[APIRouter]) -> set[str]:
@@ -24,11 +23,13 @@ def implemented_operation_ids(routers: Iterable[APIRouter]) -> set[str]:
     }
 
 
-def _placeholder(op: Operation) -> Callable[[], Coroutine[Any, Any, None]]:
-    async def not_implemented() -> None:
-        raise NotImplementedOperation(op.operation_id)
-
-    return not_implemented
+async def not_implemented(request: Request) -> None:
+    """Authenticates like the real operation would, then answers 501."""
+    ctx: ServiceContext = request.app.state.ctx
+    operation_id = request.scope["route"].operation_id
+    if not OPERATIONS_BY_ID[operation_id].is_public:
+        authorize(ctx, operation_id, request.headers.get("authorization"))
+    raise NotImplementedOperation(operation_id)
 
 
 def add_placeholders(app: FastAPI, implemented: set[str]) -> None:
@@ -39,13 +40,12 @@ def add_placeholders(app: FastAPI, implemented: set[str]) -> None:
             continue
         router.add_api_route(
             op.path,
-            _placeholder(op),
+            not_implemented,
             methods=[op.method],
             operation_id=op.operation_id,
             summary=op.summary,
             description="Not implemented by nukiweb yet: answers 501.",
             tags=[op.tag],
-            dependencies=[Depends(guard(op))],
             responses={501: {"description": "Not implemented by nukiweb yet"}},
             openapi_extra={"security": security_requirement(op)},
         )

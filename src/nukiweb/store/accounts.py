@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from nukiweb.domain.accounts import Account
@@ -51,8 +51,12 @@ def insert_account(conn: Connection, values: dict[str, Any]) -> int:
     return int(key[0])
 
 
+# Built once: on the hot path, building a statement costs as much as running it.
+_SELECT_ACCOUNT = select(*_ACCOUNT_COLUMNS).where(accounts.c.account_id == bindparam("account_id"))
+
+
 def get_account(conn: Connection, account_id: int) -> Account | None:
-    row = conn.execute(select(*_ACCOUNT_COLUMNS).where(accounts.c.account_id == account_id)).first()
+    row = conn.execute(_SELECT_ACCOUNT, {"account_id": account_id}).first()
     return None if row is None else _account(row)
 
 

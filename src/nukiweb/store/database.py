@@ -80,9 +80,9 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A connection for reads; nothing it does is committed."""
+        # Returning the connection to the pool rolls its transaction back.
         with self.engine.connect() as connection:
             yield connection
-            connection.rollback()
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration (several instances may start at once)."""
