@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -134,13 +133,17 @@ def main() -> None:
     """Entry point: errors are one line on stderr and a non-zero exit, never a traceback."""
     try:
         app(standalone_mode=False)
-    except click.exceptions.Exit as done:
+    except typer.Exit as done:
         sys.exit(done.exit_code)
-    except click.Abort:
+    except typer.Abort:
         sys.exit(130)
-    except click.ClickException as error:
-        typer.echo(f"nukiweb: {error.format_message()}", err=True)
-        sys.exit(error.exit_code)
+    except typer.exceptions.TyperException as error:  # a usage error: bad or missing options
+        message = " ".join(str(error).split())
+        option = "/".join(getattr(getattr(error, "param", None), "opts", None) or [])
+        if option and option not in message:
+            message = f"{option}: {message}"
+        typer.echo(f"nukiweb: {message}", err=True)
+        sys.exit(getattr(error, "exit_code", 2))
     except NukiwebError as error:
         typer.echo(f"nukiweb: {error.message}", err=True)
         sys.exit(1)

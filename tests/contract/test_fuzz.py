@@ -2,16 +2,17 @@
 
 Each operation gets its own fresh account with an all-scopes token, so that a destructive one
 (DELETE /account, a password change) starves only itself. Cases are valid and invalid inputs
-generated from the vendor's description, plus valid inputs aimed at resources the account really
-owns (a sub-account, an API key, a token). Every response must be no server error; a successful
-one must match the spec (checked by our ``ContractValidator``, which knows the spec's errata);
-an error one must carry the vendor's JSON error body. Statuses the spec does not list for an
-error are accepted: nukiweb answers 404 for others' ids and 400 for bad input where the vendor's
-description forgets them.
+generated from the vendor's description, aimed at random ids and at resources the account owns
+(a sub-account, an API key, a token), some with plausible values in the fields whose rules the
+spec gives only in prose. Every response must be no server error; a successful one must match
+the spec (checked by our ``ContractValidator``, which knows the spec's errata); an error must
+carry the vendor's JSON error body. Error statuses the spec does not list are accepted: nukiweb
+answers 404 for others' ids and 400 for bad input where the vendor's description omits them.
 """
 
 from __future__ import annotations
 
+import string
 from typing import Any
 
 import httpx
@@ -25,6 +26,9 @@ from schemathesis.checks import not_a_server_error
 
 from nukiweb.api.app import ROUTERS
 from nukiweb.api.unimplemented import implemented_operation_ids
+from nukiweb.domain.scopes import Scope
+from nukiweb.services import api_keys
+from nukiweb.store import accounts as account_store
 from tests.contract.validation import ContractValidator, json_keyed_spec
 from tests.support import AccountFixture, RunningServer, make_account, unique_email
 
@@ -58,8 +62,7 @@ def owned_resources(account: AccountFixture) -> dict[str, Any]:
     )
     assert sub.status_code == 200, sub.text
     key = account.api.put(
-        "/api/key",
-        json={"description": "fuzz", "redirectUris": ["https://fuzz.example/cb"]},
+        "/api/key", json={"description": "fuzz", "redirectUris": ["https://fuzz.example/cb"]}
     )
     assert key.status_code == 200, key.text
     key_id = key.json()["apiKeyId"]
@@ -70,21 +73,105 @@ def owned_resources(account: AccountFixture) -> dict[str, Any]:
     return {"accountId": sub.json()["accountId"], "apiKeyId": key_id, "id": token.json()["id"]}
 
 
-def case_strategy(operation: APIOperation, owned: dict[str, Any]) -> st.SearchStrategy[Case]:
+def plausible_fields(tag: str) -> st.SearchStrategy[dict[str, Any]]:
+    """Values for the body fields whose rules the spec states only in prose ("at least 7 chars",
+    "the language code", "the 2-letter country code", a scope or a redirect URI)."""
+    return st.fixed_dictionaries(
+        {
+            "email": st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=10).map(
+                lambda local: f"{local}.{tag}@example.com"
+            ),
+            "password": st.text(min_size=7, max_size=30),
+            "name": st.from_regex(r"\A[A-Za-z][A-Za-z .'-]{0,30}\Z"),
+            "language": st.sampled_from(["de", "en", "fr", "it", "es", "nl", "de-AT", "en_GB"]),
+            "country": st.sampled_from(["AT", "DE", "CH", "GB"]),
+            "rights": st.integers(0, 31),
+            "scopes": st.lists(st.sampled_from(sorted(Scope)), min_size=1, max_size=3, unique=True),
+            "redirectUris": st.lists(
+                st.sampled_from(["https://app.example.com/cb", "myapp://callback"]),
+                max_size=2,
+                unique=True,
+            ),
+        }
+    )
+
+
+def declared_fields(operation: APIOperation) -> frozenset[str]:
+    """The top-level properties of the operation's request body, as the vendor's spec names them."""
+    spec = json_keyed_spec()
+    definition = spec["paths"][operation.path][operation.method.lower()]
+    content = definition.get("requestBody", {}).get("content", {})
+    names: set[str] = set()
+    for media in content.values():
+        schema = media.get("schema", {})
+        while "$ref" in schema:
+            schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        names.update(schema.get("properties", {}))
+    return frozenset(names)
+
+
+def with_plausible_fields(case: Case, fields: dict[str, Any], declared: frozenset[str]) -> Case:
+    """The case with plausible values in every field they exist for (added at the top level
+    when the body declares them, replaced wherever they occur below)."""
+
+    def overlay(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: fields.get(key, overlay(item)) for key, item in value.items()}
+        return value
+
+    if isinstance(case.body, dict):
+        added = {name: fields[name] for name in declared & fields.keys()}
+        case.body = overlay(case.body) | added
+    return case
+
+
+def case_strategy(
+    operation: APIOperation, owned: dict[str, Any], tag: str
+) -> st.SearchStrategy[Case]:
     path_names = [parameter.name for parameter in operation.path_parameters]
     owned_path = {name: owned[name] for name in path_names}
+    has_input = bool(len(operation.query) or len(operation.body))
     strategies = [operation.as_strategy(GenerationMode.POSITIVE)]
     if path_names:
         strategies.append(
             operation.as_strategy(GenerationMode.POSITIVE, path_parameters=owned_path)
         )
-    if path_names or len(operation.query) or len(operation.body):
+    if len(operation.body):
+        plausible = operation.as_strategy(GenerationMode.POSITIVE, path_parameters=owned_path)
+        strategies.append(
+            st.builds(
+                with_plausible_fields,
+                plausible,
+                plausible_fields(tag),
+                st.just(declared_fields(operation)),
+            )
+        )
+    if path_names or has_input:
         strategies.append(operation.as_strategy(GenerationMode.NEGATIVE))
-    if path_names and (len(operation.query) or len(operation.body)):
+    if path_names and has_input:
         strategies.append(
             operation.as_strategy(GenerationMode.NEGATIVE, path_parameters=owned_path)
         )
     return st.one_of(strategies)
+
+
+class Credentials:
+    """The account's bearer token, issued anew when fuzzing revoked it (a password change
+    revokes the account's tokens) while the account still exists."""
+
+    def __init__(self, server: RunningServer, account: AccountFixture) -> None:
+        self._server = server
+        self._account_id = account.account_id
+        self.headers = {"Authorization": f"Bearer {account.token}"}
+
+    def after(self, response: schemathesis.Response) -> None:
+        if response.status_code != 401:
+            return
+        with self._server.ctx.db.read() as conn:
+            if account_store.get_account(conn, self._account_id) is None:
+                return
+        _token, value = api_keys.issue_token_for_account(self._server.ctx, self._account_id, "fuzz")
+        self.headers = {"Authorization": f"Bearer {value}"}
 
 
 def as_httpx(response: schemathesis.Response) -> httpx.Response:
@@ -115,13 +202,17 @@ def test_fuzz_operation(
     account = make_account(server, contract)
     try:
         owned = owned_resources(account)
-        auth = {"Authorization": f"Bearer {account.token}"}
+        credentials = Credentials(server, account)
+        strategy = case_strategy(operation, owned, f"op{IMPLEMENTED.index(operation_id)}")
         with requests.Session() as session:
 
             @FUZZ_SETTINGS
-            @given(case=case_strategy(operation, owned, f"op{IMPLEMENTED.index(operation_id)}"))
+            @given(case=strategy)
             def fuzz(case: Case) -> None:
-                response = case.call(base_url=server.base_url, session=session, headers=auth)
+                response = case.call(
+                    base_url=server.base_url, session=session, headers=credentials.headers
+                )
+                credentials.after(response)
                 case.validate_response(response, checks=[not_a_server_error])
                 contract.validate(as_httpx(response))
 

@@ -7,6 +7,7 @@ hand-off per query costs more than the query itself (see bench/README.md).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
@@ -51,6 +52,17 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_MIGRATION_THREAD_LOCK = threading.Lock()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    """Take SQLite's write lock for the whole migration. The sqlite3 module would otherwise run
+    each DDL statement in a transaction of its own, and two processes could both migrate."""
+    driver_connection = connection.connection.driver_connection
+    driver_connection.isolation_level = None  # type: ignore[union-attr]
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 class Database:
     def __init__(self, url: str | URL) -> None:
         self.url = normalise_url(url)
@@ -85,16 +97,26 @@ class Database:
             yield connection
 
     def upgrade(self) -> None:
-        """Bring the schema to the newest migration (several instances may start at once)."""
-        with self.engine.begin() as connection:
+        """Bring the schema to the newest migration. Several processes may start at once: the
+        migration runs in one transaction that holds the database's migration lock."""
+        config = Config()
+        config.set_main_option("script_location", str(files("nukiweb.store") / "migrations"))
+        # Alembic keeps its migration context in module globals: one migration per process.
+        with _MIGRATION_THREAD_LOCK, self.engine.connect() as connection:
             if self.is_postgresql:
                 connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY}
                 )
-            config = Config()
-            config.set_main_option("script_location", str(files("nukiweb.store") / "migrations"))
+            else:
+                _begin_immediate(connection)
             config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            try:
+                command.upgrade(config, "head")
+                connection.commit()
+            finally:
+                if not self.is_postgresql:
+                    # The connection's transaction mode was changed: do not pool it again.
+                    connection.invalidate()
 
     def dispose(self) -> None:
         self.engine.dispose()

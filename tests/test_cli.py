@@ -1,0 +1,170 @@
+"""The ``nukiweb`` command, run as a real process: admin commands, errors, and the demo server
+that a new user starts first."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import free_port
+
+TIMEOUT = 60
+
+
+def nukiweb(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nukiweb", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def test_create_account_and_token(tmp_path: Path) -> None:
+    created = nukiweb(
+        "admin", "create-account", "--email", "cli@example.com", "--password", "secret12",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
+    assert re.fullmatch(r"\d+\n", created.stdout)
+    assert (tmp_path / "nukiweb.db").exists()
+
+    token = nukiweb(
+        "admin", "create-token", "--email", "CLI@example.com", "--scope", "account",
+        "--scope", "smartlock.log", "--description", "from the CLI", cwd=tmp_path,
+    )  # fmt: skip
+    assert token.returncode == 0, token.stderr
+    assert re.fullmatch(r"nkw_[0-9a-f]{64}\n", token.stdout)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["admin", "create-account", "--email", "x@example.com", "--password", "short"],
+            "password",
+        ),
+        (["admin", "create-account", "--email", "nope", "--password", "long enough"], "email"),
+        (["admin", "create-token", "--email", "nobody@example.com"], "nobody@example.com"),
+        (["admin", "create-token", "--email", "x@example.com", "--scope", "root"], "root"),
+        (["admin", "create-account", "--password", "long enough"], "--email"),
+        (["serve", "--port", "not-a-port"], "--port"),
+        (["serve", "--database-url", "mysql://x/y"], "mysql"),
+        (["frobnicate"], "frobnicate"),
+    ],
+)
+def test_bad_arguments_are_one_line_and_non_zero(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = nukiweb(*args, cwd=tmp_path)
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("nukiweb: ")
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_duplicate_account_is_one_line_error(tmp_path: Path) -> None:
+    args = ("admin", "create-account", "--email", "dup@example.com", "--password", "secret12")
+    assert nukiweb(*args, cwd=tmp_path).returncode == 0
+    again = nukiweb(*args, cwd=tmp_path)
+    assert again.returncode == 1
+    assert again.stderr == "nukiweb: E-Mail address already exists\n"
+
+
+def test_database_url_comes_from_the_environment(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/elsewhere.db"
+    env = os.environ | {"NUKIWEB_DATABASE_URL": url}
+    result = subprocess.run(
+        [sys.executable, "-m", "nukiweb", "db", "upgrade"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "elsewhere.db").exists()
+    assert not (tmp_path / "nukiweb.db").exists()
+
+
+class DemoServer:
+    def __init__(self, directory: Path) -> None:
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "nukiweb", "serve", "--demo", "--port", str(self.port)],
+            cwd=directory,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.errors = ""
+        self.output = self._read_until("curl ")
+        token = re.search(r"API token: (nkw_[0-9a-f]+)", self.output)
+        assert token, self.output
+        self.token = token.group(1)
+        self._wait_until_listening()
+
+    def _read_until(self, marker: str) -> str:
+        assert self.process.stdout is not None
+        lines = []
+        for line in self.process.stdout:
+            lines.append(line)
+            if marker in line:
+                break
+        return "".join(lines)
+
+    def _wait_until_listening(self) -> None:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{self.port}/static/swagger/swagger.json")
+            except httpx.TransportError:
+                time.sleep(0.1)
+            else:
+                return
+        raise AssertionError("the demo server did not start")
+
+    def get_account(self, token: str | None) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.get(f"http://127.0.0.1:{self.port}/account", headers=headers)
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        _out, self.errors = self.process.communicate(timeout=TIMEOUT)
+        return self.process.returncode
+
+
+def test_demo_server_answers_account_for_the_printed_token(tmp_path: Path) -> None:
+    demo = DemoServer(tmp_path)
+    try:
+        assert "demo@nukiweb.local" in demo.output
+        assert f"curl -H 'Authorization: Bearer {demo.token}'" in demo.output
+        response = demo.get_account(demo.token)
+        assert response.status_code == 200
+        assert response.json()["email"] == "demo@nukiweb.local"
+        assert demo.get_account(None).status_code == 401
+    finally:
+        # uvicorn finishes the requests in flight, then re-raises the signal it caught.
+        assert demo.stop() in (0, -signal.SIGTERM)
+        assert "Finished server process" in demo.errors
+
+
+def test_demo_is_idempotent_and_replaces_its_token(tmp_path: Path) -> None:
+    first = DemoServer(tmp_path)
+    try:
+        first_account = first.get_account(first.token).json()["accountId"]
+    finally:
+        first.stop()
+    second = DemoServer(tmp_path)
+    try:
+        assert second.get_account(second.token).json()["accountId"] == first_account
+        assert second.get_account(first.token).status_code == 401
+    finally:
+        second.stop()
