@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from nukiweb.api.app import ROUTERS
+from nukiweb.api.unimplemented import implemented_operation_ids
 from tests.contract.validation import ContractValidator
 from tests.databases import BACKENDS, database_for
 from tests.support import AccountFixture, RunningServer, make_account, running_server
@@ -20,9 +22,33 @@ def database_url(
         yield url
 
 
+VALIDATOR = pytest.StashKey[ContractValidator]()
+
+
 @pytest.fixture(scope="session")
-def contract() -> ContractValidator:
-    return ContractValidator()
+def contract(request: pytest.FixtureRequest) -> ContractValidator:
+    validator = ContractValidator()
+    request.config.stash[VALIDATOR] = validator
+    return validator
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """After a full, green run: every implemented operation must have had a successful
+    response validated against the vendor's spec, or the run fails."""
+    options = session.config.option
+    whole_suite = not session.config.args or session.config.args == ["tests"]
+    if exitstatus != 0 or not whole_suite or options.keyword or options.markexpr:
+        return
+    validated = session.config.stash.get(VALIDATOR, ContractValidator()).validated
+    unvalidated = implemented_operation_ids(ROUTERS) - validated
+    if unvalidated:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(
+                f"FAILED: no validated response for implemented operations: {sorted(unvalidated)}",
+                red=True,
+            )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")

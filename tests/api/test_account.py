@@ -152,6 +152,13 @@ def test_tolerates_what_real_clients_send(account: AccountFixture) -> None:
     assert response.status_code == 200
 
 
+def test_numbers_may_arrive_as_numeric_strings(account: AccountFixture) -> None:
+    body = {"email": unique_email("sub"), "password": "sub password", "name": "Sub"}
+    response = account.api.put("/account/sub", json=body | {"rights": "16", "language": "de"})
+    assert response.status_code == 200
+    assert response.json()["rights"] == 16
+
+
 def test_malformed_json_is_400(account: AccountFixture) -> None:
     response = account.api.post(
         "/account", content=b"{not json", headers={"Content-Type": "application/json"}
