@@ -164,3 +164,10 @@ def test_malformed_json_is_400(account: AccountFixture) -> None:
         "/account", content=b"{not json", headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400
+
+
+def test_error_messages_never_echo_a_password(account: AccountFixture) -> None:
+    response = account.api.post("/account", json={"language": "de", "password": 12345678})
+    assert response.status_code == 400
+    assert "12345678" not in response.text
+    assert "'password'" in response.json()["detailMessage"]

@@ -13,7 +13,7 @@ answers 404 for others' ids and 400 for bad input where the vendor's description
 from __future__ import annotations
 
 import string
-from typing import Any
+from typing import Any, TypeAlias
 
 import httpx
 import pytest
@@ -21,7 +21,9 @@ import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemathesis import APIOperation, Case, GenerationMode
+from schemathesis import APIOperation as GenericOperation
+from schemathesis import Case as GenericCase
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from nukiweb.api.app import ROUTERS
@@ -33,6 +35,9 @@ from tests.contract.validation import ContractValidator, json_keyed_spec
 from tests.support import AccountFixture, RunningServer, make_account, unique_email
 
 SCHEMA = schemathesis.openapi.from_dict(json_keyed_spec())
+APIOperation: TypeAlias = GenericOperation[Any, Any, Any, Any]
+Case: TypeAlias = GenericCase[Any]
+
 IMPLEMENTED = sorted(implemented_operation_ids(ROUTERS))
 
 FUZZ_SETTINGS = settings(
@@ -177,11 +182,15 @@ class Credentials:
 def as_httpx(response: schemathesis.Response) -> httpx.Response:
     """The response as ``ContractValidator`` reads it (requests has already decoded the body)."""
     sent = response.request
+    body = sent.body.encode() if isinstance(sent.body, str) else sent.body
     request = httpx.Request(
         sent.method or "GET",
         sent.url or "",
-        headers=dict(sent.headers),
-        content=sent.body.encode() if isinstance(sent.body, str) else sent.body,
+        headers={
+            name: value if isinstance(value, str) else value.decode()
+            for name, value in sent.headers.items()
+        },
+        content=body if isinstance(body, bytes) else None,
     )
     headers = [
         (name, value)

@@ -52,11 +52,27 @@ def validation_message(error: RequestValidationError) -> str:
     first = error.errors()[0]
     location = [str(part) for part in first.get("loc", ()) if not isinstance(part, int)]
     parameter = ".".join(location[1:]) or (location[0] if location else "body")
-    value = first.get("input")
-    if first.get("type") == "missing":
-        value = None
-    shown = "null" if value is None or isinstance(value, dict | list) else str(value)[:100]
-    return f"The supplied value '{shown}' for parameter '{parameter}' is not valid."
+    value = None if first.get("type") == "missing" else first.get("input")
+    return (
+        f"The supplied value '{_shown(parameter, value)}' for parameter '{parameter}' is not valid."
+    )
+
+
+SECRET_PARAMETERS = ("password", "secret", "token", "adminPin", "code")
+
+
+def _shown(parameter: str, value: object) -> str:
+    """The value as the message may show it: never a secret, never a whole document (which
+    could hold one)."""
+    if value is None:
+        return "null"
+    if parameter.rsplit(".", 1)[-1] in SECRET_PARAMETERS:
+        return "*****"
+    if isinstance(value, dict):
+        return "{...}" if value else "{}"
+    if isinstance(value, list):
+        return "[...]" if value else "[]"
+    return str(value)[:100]
 
 
 def install(app: FastAPI) -> None:
