@@ -17,6 +17,7 @@ import uvicorn
 
 from nukiweb.api.app import create_app
 from nukiweb.domain.scopes import ALL_SCOPES, Scope
+from nukiweb.runtime import build_context
 from nukiweb.services import accounts, api_keys
 from nukiweb.services.context import ServiceContext
 from nukiweb.store.database import Database
@@ -41,11 +42,11 @@ def running_server(database_url: str) -> Iterator[RunningServer]:
     """nukiweb under uvicorn in a thread, on a free loopback port, migrated and ready."""
     database = Database(database_url)
     database.upgrade()
-    ctx = ServiceContext(database)
+    # Simulated time stands still until a test advances it (POST /simulator/clock/advance).
+    ctx = build_context(database, manual_clock=True)
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning")
-    )
+    app = create_app(ctx, simulator_api=True)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -9,8 +9,10 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
+from nukiweb.bridges.simulated import SimulationSpeed
 from nukiweb.domain.errors import NukiwebError
 from nukiweb.domain.scopes import ALL_SCOPES, parse_scopes
+from nukiweb.runtime import build_context
 from nukiweb.services.context import ServiceContext
 from nukiweb.store.database import Database, default_url
 
@@ -41,10 +43,16 @@ DataDir = Annotated[
 ]
 
 
-def open_context(database_url: str | None, data_dir: Path = Path()) -> ServiceContext:
+def open_context(
+    database_url: str | None,
+    data_dir: Path = Path(),
+    *,
+    speed: SimulationSpeed | None = None,
+    manual_clock: bool = False,
+) -> ServiceContext:
     database = Database(database_url or default_url(data_dir))
     database.upgrade()
-    return ServiceContext(database)
+    return build_context(database, speed=speed, manual_clock=manual_clock)
 
 
 @app.command()
@@ -53,7 +61,24 @@ def serve(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8080,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = Path(),
-    demo: Annotated[bool, typer.Option(help="Create a demo account and print its token.")] = False,
+    demo: Annotated[
+        bool, typer.Option(help="A demo account with one device of each type; implies --simulator.")
+    ] = False,
+    simulator: Annotated[
+        bool, typer.Option(help="Serve the simulator control API under /simulator.")
+    ] = False,
+    motor_time: Annotated[
+        float, typer.Option(min=0, max=60, help="Seconds a simulated motor takes to move.")
+    ] = 1.5,
+    time_scale: Annotated[
+        float,
+        typer.Option(
+            min=0, max=100, help="Factor on configured delays (lock 'n' go, ...); 0: none."
+        ),
+    ] = 1.0,
+    manual_clock: Annotated[
+        bool, typer.Option(help="Simulated time moves only through /simulator/clock/advance.")
+    ] = False,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
 ) -> None:
     """Run the Web API server (migrating the store first)."""
@@ -61,13 +86,15 @@ def serve(
 
     from nukiweb.api.app import create_app
     from nukiweb.services.demo import seed_demo
+    from nukiweb.services.smartlocks import abandon_interrupted_operations
 
-    ctx = open_context(database_url, data_dir)
+    speed = SimulationSpeed(motor_time, time_scale)
+    ctx = open_context(database_url, data_dir, speed=speed, manual_clock=manual_clock)
+    abandon_interrupted_operations(ctx)
     if demo:
         print_demo(seed_demo(ctx), host, port)
-    config = uvicorn.Config(
-        create_app(ctx), host=host, port=port, access_log=access_log, log_level="info"
-    )
+    app = create_app(ctx, simulator_api=demo or simulator or manual_clock)
+    config = uvicorn.Config(app, host=host, port=port, access_log=access_log, log_level="info")
     # uvicorn stops gracefully on SIGINT and SIGTERM: it finishes the requests in flight.
     uvicorn.Server(config).run()
     ctx.db.dispose()
@@ -127,6 +154,37 @@ def create_token(
     account = accounts.find_account_by_email(ctx, email)
     _token, value = api_keys.issue_token_for_account(ctx, account.account_id, description, scopes)
     typer.echo(value)
+
+
+@admin.command("add-device")
+def add_device(
+    email: Annotated[str, typer.Option(help="The account's email.")],
+    type: Annotated[  # noqa: A002 - the option is --type
+        int,
+        typer.Option(
+            "--type",
+            min=0,
+            max=4,
+            help="0 Smart Lock 1/2, 1 box, 2 opener, 3 smart door, 4 Smart Lock 3/4.",
+        ),
+    ],
+    name: Annotated[str | None, typer.Option(help="The device's name.")] = None,
+    nuki_id: Annotated[
+        str | None, typer.Option("--nuki-id", help="Its nukiId in hex (default: random).")
+    ] = None,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = Path(),
+) -> None:
+    """Add a simulated device to an account and print its smartlockId."""
+    from nukiweb.services import accounts, smartlocks
+    from nukiweb.services.demo import DEMO_DEVICE_NAMES
+
+    ctx = open_context(database_url, data_dir)
+    account = accounts.find_account_by_email(ctx, email)
+    device = smartlocks.add_device(
+        ctx, account.account_id, type, name or DEMO_DEVICE_NAMES[type], nuki_id
+    )
+    typer.echo(device.smartlock_id)
 
 
 def main() -> None:

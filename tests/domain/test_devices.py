@@ -243,7 +243,7 @@ def spec_codes(schema: str, field: str, device_type: str | None = None) -> set[i
     ``type=`` section when the description has several."""
     text: str = schemas()[schema]["properties"][field]["description"]
     if device_type is not None:
-        # "type=0/3/4: 0 .. uncalibrated, ...; type=2: 0 .. untrained, ..."
+        # The description has a section per type list, "type=0/3/4:" then "type=2:".
         parts = re.split(r"type=([0-9/]+):", text)
         sections = dict(zip(parts[1::2], parts[2::2], strict=True))
         text = sections[device_type]

@@ -2,26 +2,41 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
-from nukiweb.api import account, api_key, errors, swagger, unimplemented
+from nukiweb.api import (
+    account,
+    api_key,
+    errors,
+    simulator,
+    smartlock,
+    smartlock_log,
+    swagger,
+    unimplemented,
+)
 from nukiweb.services.context import ServiceContext
 
-ROUTERS = (account.router, api_key.router)
+ROUTERS = (account.router, api_key.router, smartlock.router, smartlock_log.router)
 
 
-def create_app(ctx: ServiceContext) -> FastAPI:
-    app = FastAPI(
-        title="Nuki API",
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=None,
-    )
+def create_app(ctx: ServiceContext, *, simulator_api: bool = False) -> FastAPI:
+    """The app; ``simulator_api`` adds nukiweb's simulator control API under /simulator."""
+    app = FastAPI(title="Nuki API", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ctx
     errors.install(app)
-    for router in ROUTERS:
-        app.include_router(router)
-    # Mounted before the placeholders so that the swagger path is not taken by another route.
+    # Swagger first: its paths are not to be taken by an API route.
     swagger.install(app)
-    unimplemented.add_placeholders(app, unimplemented.implemented_operation_ids(ROUTERS))
+    routers: list[APIRouter] = [*ROUTERS]
+    routers.append(unimplemented.placeholders(unimplemented.implemented_operation_ids(ROUTERS)))
+    if simulator_api:
+        routers.append(simulator.router)
+    routes = [route for router in routers for route in router.routes]
+    app.router.routes.extend(sorted(routes, key=_literal_segments_first))
     return app
+
+
+def _literal_segments_first(route: object) -> tuple[int, ...]:
+    """Routes are matched in order: ``/smartlock/log`` must come before ``/smartlock/{id}``."""
+    path = route.path if isinstance(route, APIRoute) else ""
+    return tuple(int(segment.startswith("{")) for segment in path.strip("/").split("/"))

@@ -17,16 +17,20 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, TypeAdapter
 
+from nukiweb.api.extra_operations import EXTRA_OPERATIONS
 from nukiweb.api.operation import Operation
 from nukiweb.api.operations import OPERATIONS
 from nukiweb.domain.identity import Caller
 from nukiweb.domain.rights import Rights, required_rights
 from nukiweb.services.context import ServiceContext
 
-OPERATIONS_BY_ID: dict[str, Operation] = {op.operation_id: op for op in OPERATIONS}
+OPERATIONS_BY_ID: dict[str, Operation] = {
+    op.operation_id: op for op in (*OPERATIONS, *EXTRA_OPERATIONS)
+}
 # operationId → (the scopes of which the token needs one, the rights a sub-account needs)
 _REQUIREMENTS: dict[str, tuple[tuple[str, ...] | None, Rights]] = {
-    op.operation_id: (op.security, required_rights(op.tag, op.method, op.path)) for op in OPERATIONS
+    op.operation_id: (op.security, required_rights(op.tag, op.method, op.path))
+    for op in OPERATIONS_BY_ID.values()
 }
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
@@ -54,12 +58,19 @@ async def _authorized_call(request: Request) -> Call:
     return Call(ctx, authorize(ctx, operation_id, request.headers.get("authorization")))
 
 
+async def _token_call(request: Request) -> Call:
+    """Any valid token, whatever its scopes: for nukiweb's own simulator control API."""
+    ctx: ServiceContext = request.app.state.ctx
+    return Call(ctx, ctx.tokens.authenticate(request.headers.get("authorization")))
+
+
 async def _context(request: Request) -> ServiceContext:
     ctx: ServiceContext = request.app.state.ctx
     return ctx
 
 
 AuthorizedCall = Annotated[Call, Depends(_authorized_call)]
+TokenCall = Annotated[Call, Depends(_token_call)]
 ContextDep = Annotated[ServiceContext, Depends(_context)]
 """For the operations the vendor leaves open to anyone."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.routing import APIRoute
 
 from nukiweb.api.endpoint import OPERATIONS_BY_ID, authorize, security_requirement
@@ -32,8 +32,8 @@ async def not_implemented(request: Request) -> None:
     raise NotImplementedOperation(operation_id)
 
 
-def add_placeholders(app: FastAPI, implemented: set[str]) -> None:
-    """Registers a 501 route for every vendor operation that no router implements."""
+def placeholders(implemented: set[str]) -> APIRouter:
+    """A 501 route for every vendor operation that no router implements."""
     router = APIRouter()
     for op in OPERATIONS:
         if op.operation_id in implemented:
@@ -49,4 +49,4 @@ def add_placeholders(app: FastAPI, implemented: set[str]) -> None:
             responses={501: {"description": "Not implemented by nukiweb yet"}},
             openapi_extra={"security": security_requirement(op)},
         )
-    app.include_router(router)
+    return router

@@ -139,6 +139,9 @@ class StateChange:
         return replace(device, **{name: v for name, v in changes.items() if v is not None})
 
 
+_RING_TO_OPEN_OFF = StateChange(state=OpenerState.ONLINE, ring_to_open_timer=0)
+
+
 @dataclass(frozen=True, slots=True)
 class PlanStep:
     after_seconds: float  # since the previous step, or since the start for the first
@@ -321,32 +324,33 @@ def _opener_movement(
     device: MechanicalState, action: OpenerAction, timings: Timings
 ) -> tuple[tuple[PlanStep, ...], float]:
     """The opener's states through ``action`` and when the log entry is due."""
-    if action is OpenerAction.ACTIVATE_CONTINUOUS_MODE:
-        return (PlanStep(0.0, StateChange(mode=Mode.CONTINUOUS)),), 0.0
-    if action is OpenerAction.DEACTIVATE_CONTINUOUS_MODE:
-        return (PlanStep(0.0, StateChange(mode=Mode.DOOR)),), 0.0
-    if action is OpenerAction.DEACTIVATE_RING_TO_OPEN:
-        off = StateChange(state=OpenerState.ONLINE, ring_to_open_timer=0)
-        return (PlanStep(0.0, off),), 0.0
     if action is OpenerAction.ACTIVATE_RING_TO_OPEN:
         return _ring_to_open(timings.rto_timeout), 0.0
+    if action is OpenerAction.DEACTIVATE_RING_TO_OPEN:
+        return (PlanStep(0.0, _RING_TO_OPEN_OFF),), 0.0
+    if action in (OpenerAction.ACTIVATE_CONTINUOUS_MODE, OpenerAction.DEACTIVATE_CONTINUOUS_MODE):
+        on = action is OpenerAction.ACTIVATE_CONTINUOUS_MODE
+        switch = PlanStep(0.0, StateChange(mode=Mode.CONTINUOUS if on else Mode.DOOR))
+        return (switch, *_rest_of_ring_to_open(device, 0.0)), 0.0
     delay, duration = timings.electric_strike_delay, timings.electric_strike_duration
     opening = _states((0.0, OpenerState.OPENING), (delay, OpenerState.OPEN))
-    # Ring to open, if it was on, runs on through the door-open pulse until its timer ends.
-    left = 0.0
-    if device.state == OpenerState.RING_TO_OPEN_ACTIVE:
-        left = max(0.0, device.ring_to_open_timer - delay - duration)
-    if left > 0:
-        return (*opening, *_after(duration, _ring_to_open(left))), delay
-    back = StateChange(state=OpenerState.ONLINE, ring_to_open_timer=0)
-    return (*opening, PlanStep(duration, back)), delay
+    back = _rest_of_ring_to_open(device, delay + duration) or (PlanStep(0.0, _RING_TO_OPEN_OFF),)
+    return (*opening, *_after(duration, back)), delay
+
+
+def _rest_of_ring_to_open(device: MechanicalState, elapsed: float) -> tuple[PlanStep, ...]:
+    """Ring to open, if it was on, runs on through an action that leaves it alone until its
+    timer ends; the new plan replaces the old one's pending end, so it must carry it."""
+    if device.state != OpenerState.RING_TO_OPEN_ACTIVE:
+        return ()
+    left = max(0.0, device.ring_to_open_timer - elapsed)
+    return _ring_to_open(left) if left > 0 else (PlanStep(0.0, _RING_TO_OPEN_OFF),)
 
 
 def _ring_to_open(seconds: float) -> tuple[PlanStep, ...]:
     timer = min(MAX_RING_TO_OPEN_TIMER, math.ceil(seconds))
     on = StateChange(state=OpenerState.RING_TO_OPEN_ACTIVE, ring_to_open_timer=timer)
-    off = StateChange(state=OpenerState.ONLINE, ring_to_open_timer=0)
-    return PlanStep(0.0, on), PlanStep(seconds, off)
+    return PlanStep(0.0, on), PlanStep(seconds, _RING_TO_OPEN_OFF)
 
 
 def _after(seconds: float, steps: tuple[PlanStep, ...]) -> tuple[PlanStep, ...]:

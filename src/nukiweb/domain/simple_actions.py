@@ -31,7 +31,7 @@ class FirmwareVersion:
 
     @classmethod
     def parse(cls, text: str, parameter: str = "firmwareVersion") -> FirmwareVersion:
-        """ "2.4.3" or "2.4" (patch 0); each component 0..255."""
+        """A version written ``2.4.3``, or ``2.4`` for 2.4.0; each component 0..255."""
         match = _VERSION.fullmatch(text) if isinstance(text, str) else None
         if match is None:
             raise InvalidParameter(parameter, text, "Expected a version like 2.4.3.")

@@ -1,18 +1,35 @@
-"""What every use case needs: the store, the clock, and the cache of authenticated tokens."""
+"""What every use case needs: the store, the clock, the cache of authenticated tokens, and the
+bridge hub through which commands reach devices."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
+from nukiweb.bridges.hub import BridgeHub
 from nukiweb.clock import Clock, SystemClock
 from nukiweb.services.authentication import TokenCache
 from nukiweb.store.database import Database
+
+if TYPE_CHECKING:
+    from nukiweb.bridges.scheduler import ManualScheduler
+    from nukiweb.bridges.simulated import SimulatedBridges
+
+
+@dataclass
+class Simulation:
+    """The in-process simulated hardware, and the manual clock that drives it if there is one."""
+
+    bridges: SimulatedBridges
+    manual: ManualScheduler | None
 
 
 @dataclass
 class ServiceContext:
     db: Database
     clock: Clock = field(default_factory=SystemClock)
+    hub: BridgeHub = field(default_factory=BridgeHub)
+    simulation: Simulation | None = None
     tokens: TokenCache = field(init=False)
 
     def __post_init__(self) -> None:

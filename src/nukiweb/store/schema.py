@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -93,4 +95,104 @@ api_tokens = Table(
     Column("scopes", JSON, nullable=False),
     Column("token_digest", String(64), nullable=False, unique=True),
     Column("creation_date", UTCDateTime, nullable=False),
+)
+
+bridges = Table(
+    "bridges",
+    metadata,
+    Column("bridge_id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "account_id",
+        Integer,
+        ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("name", String(100), nullable=False),
+    # How the bridge is connected: "simulated" (in this process) for now.
+    Column("kind", String(20), nullable=False),
+    Column("online", Boolean, nullable=False),
+    Column("firmware_version", String(20), nullable=False),
+    Column("creation_date", UTCDateTime, nullable=False),
+)
+
+smartlocks = Table(
+    "smartlocks",
+    metadata,
+    # The Web API id: (device type << 32) | nukiId (doc §1.3), unique across accounts.
+    Column("smartlock_id", BigInteger, primary_key=True, autoincrement=False),
+    Column(
+        "account_id",
+        Integer,
+        ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column(
+        "bridge_id",
+        Integer,
+        ForeignKey("bridges.bridge_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("type", Integer, nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("favorite", Boolean, nullable=False),
+    Column("auth_id", Integer, nullable=False),
+    Column("firmware_version", Integer, nullable=False),
+    Column("hardware_version", Integer, nullable=False),
+    Column("server_state", Integer, nullable=False),
+    Column("admin_pin_state", Integer, nullable=False),
+    Column("admin_pin_hash", Text, nullable=True),
+    Column("config", JSON, nullable=False),
+    Column("advanced_config", JSON, nullable=True),
+    Column("opener_advanced_config", JSON, nullable=True),
+    Column("smartdoor_advanced_config", JSON, nullable=True),
+    Column("web_config", JSON, nullable=False),
+    # What the simulator tracks of the device's hardware: the state it reports, battery, door.
+    Column("mechanics", JSON, nullable=False),
+    Column("operation_id", String(36), nullable=True),
+    Column("error", Text, nullable=True),
+    Column("creation_date", UTCDateTime, nullable=False),
+    Column("update_date", UTCDateTime, nullable=False),
+)
+
+smartlock_logs = Table(
+    "smartlock_logs",
+    metadata,
+    # Insertion order: the cursor and "newest first" follow it, through the two indexes below.
+    Column(
+        "seq",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("id", String(24), nullable=False, unique=True),
+    Column(
+        "account_id",
+        Integer,
+        ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column(
+        "smartlock_id",
+        BigInteger,
+        ForeignKey("smartlocks.smartlock_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("device_type", Integer, nullable=False),
+    Column("account_user_id", Integer, nullable=True),
+    Column("auth_id", String(24), nullable=True),
+    Column("name", String(100), nullable=False),
+    Column("action", Integer, nullable=False),
+    Column("trigger", Integer, nullable=False),
+    Column("state", Integer, nullable=False),
+    Column("auto_unlock", Boolean, nullable=False),
+    Column("date", UTCDateTime, nullable=False),
+    Column("source", Integer, nullable=True),
+    Column("opener_log", JSON, nullable=True),
+    Column("ajar_timeout", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Index("ix_smartlock_logs_account_id_seq", "account_id", "seq"),
+    Index("ix_smartlock_logs_smartlock_id_seq", "smartlock_id", "seq"),
 )

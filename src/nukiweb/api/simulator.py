@@ -1,0 +1,166 @@
+"""nukiweb's simulator control API (not part of the vendor's API): provoke on simulated
+hardware what real hardware does on its own. Served only with ``serve --simulator`` or
+``--demo``; documented in docs/simulator.md. Any valid token of the account may use it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Response
+from pydantic import Field
+
+from nukiweb.api.endpoint import Int32Id, TokenCall, json_list_response, json_response, no_content
+from nukiweb.api.models.common import RequestModel, ResponseModel
+from nukiweb.domain.devices import parse_smartlock_id
+from nukiweb.services import simulator
+
+router = APIRouter(prefix="/simulator", tags=["Simulator"])
+
+
+class SimulatedBridge(ResponseModel):
+    bridgeId: int
+    name: str
+    online: bool
+    firmwareVersion: str
+    smartlockIds: list[int]
+
+
+class BridgeOnline(RequestModel):
+    online: bool
+
+
+class Fault(RequestModel):
+    fault: Literal["motor_blocked"]
+
+
+class Battery(RequestModel):
+    charge: Annotated[float, Field(ge=0, le=100)]
+
+
+class Door(RequestModel):
+    open: bool
+
+
+class Button(RequestModel):
+    presses: Literal[1, 2] = 1
+
+
+class Turn(RequestModel):
+    action: Annotated[int, Field(ge=1, le=5)]
+
+
+class Firmware(RequestModel):
+    version: Annotated[str, Field(max_length=20)]
+
+
+class NightMode(RequestModel):
+    enabled: bool
+
+
+class Advance(RequestModel):
+    seconds: Annotated[float, Field(ge=0, le=365 * 24 * 3600)]
+
+
+class Clock(ResponseModel):
+    manual: bool
+    now: str
+
+
+def _id(smartlockId: int) -> int:
+    parse_smartlock_id(smartlockId)
+    return smartlockId
+
+
+@router.get("/bridges", response_model=list[SimulatedBridge], operation_id="simulator_bridges")
+async def list_bridges(call: TokenCall) -> Response:
+    """The account's bridges and the devices behind each."""
+    bridges = [
+        SimulatedBridge(
+            bridgeId=bridge.bridge_id,
+            name=bridge.name,
+            online=bridge.online,
+            firmwareVersion=bridge.firmware_version,
+            smartlockIds=devices,
+        )
+        for bridge, devices in simulator.list_bridges(call.ctx, call.caller)
+    ]
+    return json_list_response(bridges, SimulatedBridge)
+
+
+@router.post("/bridges/{bridgeId}/online", status_code=204, operation_id="simulator_bridge_online")
+async def set_bridge_online(call: TokenCall, bridgeId: Int32Id, body: BridgeOnline) -> Response:
+    """Take a bridge offline (its devices show ``serverState`` 4) or bring it back."""
+    simulator.set_bridge_online(call.ctx, call.caller, bridgeId, body.online)
+    return no_content()
+
+
+@router.post("/smartlocks/{smartlockId}/fault", status_code=204, operation_id="simulator_fault")
+async def provoke_fault(call: TokenCall, smartlockId: int, body: Fault) -> Response:
+    """The device's next action ends in this fault (``motor_blocked``)."""
+    simulator.provoke_fault(call.ctx, call.caller, _id(smartlockId), body.fault)
+    return no_content()
+
+
+@router.post("/smartlocks/{smartlockId}/battery", status_code=204, operation_id="simulator_battery")
+async def set_battery(call: TokenCall, smartlockId: int, body: Battery) -> Response:
+    """Set the battery charge in percent; at 20 % or less it is critical."""
+    simulator.set_battery(call.ctx, call.caller, _id(smartlockId), body.charge)
+    return no_content()
+
+
+@router.post("/smartlocks/{smartlockId}/door", status_code=204, operation_id="simulator_door")
+async def set_door(call: TokenCall, smartlockId: int, body: Door) -> Response:
+    """Open or close the door: the door sensor reports it and the log says so."""
+    simulator.set_door(call.ctx, call.caller, _id(smartlockId), body.open)
+    return no_content()
+
+
+@router.post("/smartlocks/{smartlockId}/button", status_code=204, operation_id="simulator_button")
+async def press_button(call: TokenCall, smartlockId: int, body: Button) -> Response:
+    """Press the device's button once or twice: what its advanced config says happens."""
+    simulator.press_button(call.ctx, call.caller, _id(smartlockId), body.presses)
+    return no_content()
+
+
+@router.post("/smartlocks/{smartlockId}/turn", status_code=204, operation_id="simulator_turn")
+async def turn_by_hand(call: TokenCall, smartlockId: int, body: Turn) -> Response:
+    """Turn the lock by hand (a manual action in the log)."""
+    simulator.turn_by_hand(call.ctx, call.caller, _id(smartlockId), body.action)
+    return no_content()
+
+
+@router.post("/smartlocks/{smartlockId}/ring", status_code=204, operation_id="simulator_ring")
+async def ring(call: TokenCall, smartlockId: int) -> Response:
+    """Ring at an opener's intercom."""
+    simulator.ring(call.ctx, call.caller, _id(smartlockId))
+    return no_content()
+
+
+@router.post(
+    "/smartlocks/{smartlockId}/firmware", status_code=204, operation_id="simulator_firmware"
+)
+async def set_firmware(call: TokenCall, smartlockId: int, body: Firmware) -> Response:
+    """Install a firmware version (e.g. one below the simple actions' minimum)."""
+    simulator.set_firmware(call.ctx, call.caller, _id(smartlockId), body.version)
+    return no_content()
+
+
+@router.post(
+    "/smartlocks/{smartlockId}/night-mode", status_code=204, operation_id="simulator_night_mode"
+)
+async def set_night_mode(call: TokenCall, smartlockId: int, body: NightMode) -> Response:
+    simulator.set_night_mode(call.ctx, call.caller, _id(smartlockId), body.enabled)
+    return no_content()
+
+
+@router.get("/clock", response_model=Clock, operation_id="simulator_clock")
+async def clock(call: TokenCall) -> Response:
+    manual = call.ctx.simulation is not None and call.ctx.simulation.manual is not None
+    return json_response(Clock(manual=manual, now=call.ctx.clock.now().isoformat()))
+
+
+@router.post("/clock/advance", status_code=204, operation_id="simulator_advance")
+async def advance_clock(call: TokenCall, body: Advance) -> Response:
+    """With ``--manual-clock``: let this many seconds pass; what fell due happens, in order."""
+    simulator.advance_clock(call.ctx, body.seconds)
+    return no_content()

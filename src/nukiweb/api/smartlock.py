@@ -1,0 +1,188 @@
+"""Tag Smartlock: an account's devices, their configuration and their actions."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Response
+
+from nukiweb.api.endpoint import (
+    AuthorizedCall,
+    json_list_response,
+    json_response,
+    no_content,
+    operation,
+)
+from nukiweb.api.models.smartlock import (
+    AdminPinUpdate,
+    BulkWebConfigRequest,
+    Smartlock,
+    SmartlockActionRequest,
+    SmartlockAdvancedConfigUpdate,
+    SmartlockConfigUpdate,
+    SmartlockCreate,
+    SmartlockOpenerAdvancedConfigUpdate,
+    SmartlockSmartdoorAdvancedConfigUpdate,
+    SmartlockUpdate,
+    SmartlockWebConfigUpdate,
+)
+from nukiweb.api.smartlock_views import smartlock
+from nukiweb.domain.devices import parse_smartlock_id
+from nukiweb.services import smartlocks
+
+router = APIRouter()
+
+
+def _id(smartlockId: int) -> int:
+    """A smartlockId of the doc's form (§1.3), else 400."""
+    parse_smartlock_id(smartlockId)
+    return smartlockId
+
+
+@operation(router, "SmartlocksResource_get_get", response_model=list[Smartlock])
+async def list_smartlocks(
+    call: AuthorizedCall,
+    authId: int | None = None,
+    type: int | None = None,  # noqa: A002 - the vendor's filter name
+) -> Response:
+    devices = smartlocks.list_devices(call.ctx, call.caller, authId, type)
+    now = call.ctx.clock.now()
+    return json_list_response([smartlock(device, now) for device in devices], Smartlock)
+
+
+@operation(router, "SmartlocksResource_put_put", response_model=Smartlock)
+async def create_smartlock(call: AuthorizedCall, body: SmartlockCreate) -> Response:
+    """Adds a simulated device to the account (doc §3.2 "Create a smartlock"); the nukiId is
+    drawn at random unless given."""
+    device = smartlocks.create_device(call.ctx, call.caller, body.type, body.name, body.nukiId)
+    return json_response(smartlock(device, call.ctx.clock.now()))
+
+
+@operation(router, "SmartlockResource_get_get", response_model=Smartlock)
+async def get_smartlock(call: AuthorizedCall, smartlockId: int) -> Response:
+    device = smartlocks.get_device(call.ctx, call.caller, _id(smartlockId))
+    return json_response(smartlock(device, call.ctx.clock.now()))
+
+
+@operation(router, "SmartlockResource_post_post", status_code=204)
+async def update_smartlock(
+    call: AuthorizedCall, smartlockId: int, body: SmartlockUpdate
+) -> Response:
+    changes = body.model_dump(exclude_unset=True)
+    smartlocks.update_device(call.ctx, call.caller, _id(smartlockId), changes)
+    return no_content()
+
+
+@operation(router, "SmartlockResource_delete_delete", status_code=204)
+async def delete_smartlock(call: AuthorizedCall, smartlockId: int) -> Response:
+    smartlocks.delete_device(call.ctx, call.caller, _id(smartlockId))
+    return no_content()
+
+
+@operation(router, "SmartlockActionResource_post_post", status_code=204)
+async def act(call: AuthorizedCall, smartlockId: int, body: SmartlockActionRequest) -> Response:
+    """Accepted at once; the device carries an ``operationId`` until it has acted (423 for
+    other writes meanwhile), and an ``error`` if its bridge could not reach it."""
+    option = body.option or 0
+    smartlocks.operate(call.ctx, call.caller, _id(smartlockId), body.action, option)
+    return no_content()
+
+
+async def _simple(
+    call: AuthorizedCall, smartlockId: int, kind: Literal["lock", "unlock"]
+) -> Response:
+    smartlocks.lock_or_unlock(call.ctx, call.caller, _id(smartlockId), kind)
+    return no_content()
+
+
+@operation(router, "SmartlockLockActionResource_postLock_post", status_code=204)
+async def lock(call: AuthorizedCall, smartlockId: int) -> Response:
+    """Doc §6.1: what locking means for this device; 405 where it cannot."""
+    return await _simple(call, smartlockId, "lock")
+
+
+@operation(router, "SmartlockUnlockActionResource_postUnlock_post", status_code=204)
+async def unlock(call: AuthorizedCall, smartlockId: int) -> Response:
+    """Doc §6.1: unlatch with a knob, unlock with a handle, open for an opener."""
+    return await _simple(call, smartlockId, "unlock")
+
+
+@operation(router, "SmartlockConfigResource_post_post", status_code=204)
+async def update_config(
+    call: AuthorizedCall, smartlockId: int, body: SmartlockConfigUpdate
+) -> Response:
+    update = body.model_dump(exclude_none=True)
+    smartlocks.update_config_block(call.ctx, call.caller, _id(smartlockId), "config", update)
+    return no_content()
+
+
+@operation(router, "SmartlockAdvancedConfigResource_post_post", status_code=204)
+async def update_advanced_config(
+    call: AuthorizedCall, smartlockId: int, body: SmartlockAdvancedConfigUpdate
+) -> Response:
+    """For Smart Locks (types 0 and 4); 400 for other devices."""
+    update = body.model_dump(exclude_none=True)
+    smartlocks.update_config_block(
+        call.ctx, call.caller, _id(smartlockId), "advanced_config", update
+    )
+    return no_content()
+
+
+@operation(router, "SmartlockOpenerAdvancedConfigResource_post_post", status_code=204)
+async def update_opener_config(
+    call: AuthorizedCall, smartlockId: int, body: SmartlockOpenerAdvancedConfigUpdate
+) -> Response:
+    """For openers only; 400 for other devices."""
+    update = body.model_dump(exclude_none=True)
+    smartlocks.update_config_block(
+        call.ctx, call.caller, _id(smartlockId), "opener_advanced_config", update
+    )
+    return no_content()
+
+
+@operation(router, "SmartdoorAdvancedConfigResource_post_post", status_code=204)
+async def update_smartdoor_config(
+    call: AuthorizedCall, smartlockId: int, body: SmartlockSmartdoorAdvancedConfigUpdate
+) -> Response:
+    """For smart doors only; 400 for other devices."""
+    update = body.model_dump(exclude_none=True)
+    smartlocks.update_config_block(
+        call.ctx, call.caller, _id(smartlockId), "smartdoor_advanced_config", update
+    )
+    return no_content()
+
+
+@operation(router, "SmartlockWebConfigResource_post_post", status_code=204)
+async def update_web_config(
+    call: AuthorizedCall, smartlockId: int, body: SmartlockWebConfigUpdate
+) -> Response:
+    update = body.model_dump(exclude_none=True)
+    smartlocks.update_config_block(call.ctx, call.caller, _id(smartlockId), "web_config", update)
+    return no_content()
+
+
+@operation(router, "SmartlockBulkWebConfigResource_post_post", status_code=204)
+async def bulk_web_config(call: AuthorizedCall, body: BulkWebConfigRequest) -> Response:
+    """All or nothing: one unknown smartlockId and nothing changes."""
+    requests = [
+        (_id(request.smartlockId), request.webConfig.model_dump(exclude_none=True))
+        for request in body.webConfigRequests or []
+        if request.smartlockId is not None and request.webConfig is not None
+    ]
+    smartlocks.bulk_web_config(call.ctx, call.caller, requests)
+    return no_content()
+
+
+@operation(router, "SmartlockAdminPinResource_post_post", status_code=204)
+async def update_admin_pin(
+    call: AuthorizedCall, smartlockId: int, body: AdminPinUpdate
+) -> Response:
+    """The admin PIN is stored hashed."""
+    smartlocks.set_admin_pin(call.ctx, call.caller, _id(smartlockId), body.adminPin)
+    return no_content()
+
+
+@operation(router, "SmartlockSyncResource_post_post", status_code=204)
+async def sync(call: AuthorizedCall, smartlockId: int) -> Response:
+    smartlocks.sync(call.ctx, call.caller, _id(smartlockId))
+    return no_content()

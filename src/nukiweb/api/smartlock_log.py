@@ -1,0 +1,65 @@
+"""Tag SmartlockLog: the activity log of an account's devices, newest first."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Response
+
+from nukiweb.api.endpoint import AuthorizedCall, json_list_response, operation
+from nukiweb.api.models.smartlock import SmartlockLog
+from nukiweb.api.smartlock_views import smartlock_log
+from nukiweb.domain.devices import parse_smartlock_id
+from nukiweb.domain.smartlocks import LogQuery
+from nukiweb.services import smartlock_logs
+from nukiweb.services.smartlock_logs import DEFAULT_LIMIT, parse_date
+
+router = APIRouter()
+
+
+@operation(router, "SmartlocksLogsResource_get_get", response_model=list[SmartlockLog])
+async def list_logs(
+    call: AuthorizedCall,
+    accountUserId: int | None = None,
+    fromDate: str | None = None,
+    toDate: str | None = None,
+    action: int | None = None,
+    id: str | None = Query(default=None, max_length=24),  # noqa: A002 - the vendor's name
+    limit: int = DEFAULT_LIMIT,
+) -> Response:
+    """Entries of all the account's devices; ``id`` pages to entries older than that one."""
+    query = LogQuery(
+        account_user_id=accountUserId,
+        from_date=parse_date(fromDate, "fromDate"),
+        to_date=parse_date(toDate, "toDate"),
+        action=action,
+        before_id=id,
+        limit=limit,
+    )
+    entries = smartlock_logs.list_entries(call.ctx, call.caller, query)
+    return json_list_response([smartlock_log(entry) for entry in entries], SmartlockLog)
+
+
+@operation(router, "SmartlockLogsResource_get_get", response_model=list[SmartlockLog])
+async def list_device_logs(
+    call: AuthorizedCall,
+    smartlockId: int,
+    authId: str | None = Query(default=None, max_length=24),
+    accountUserId: int | None = None,
+    fromDate: str | None = None,
+    toDate: str | None = None,
+    action: int | None = None,
+    id: str | None = Query(default=None, max_length=24),  # noqa: A002 - the vendor's name
+    limit: int = DEFAULT_LIMIT,
+) -> Response:
+    parse_smartlock_id(smartlockId)
+    query = LogQuery(
+        smartlock_id=smartlockId,
+        auth_id=authId,
+        account_user_id=accountUserId,
+        from_date=parse_date(fromDate, "fromDate"),
+        to_date=parse_date(toDate, "toDate"),
+        action=action,
+        before_id=id,
+        limit=limit,
+    )
+    entries = smartlock_logs.list_entries(call.ctx, call.caller, query)
+    return json_list_response([smartlock_log(entry) for entry in entries], SmartlockLog)

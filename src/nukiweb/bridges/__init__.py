@@ -1,0 +1,1 @@
+"""How commands reach devices: the bridge hub and the bridges connected to it."""

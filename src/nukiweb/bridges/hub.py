@@ -1,0 +1,48 @@
+"""The one interface services use to reach a device: send a command through its bridge.
+
+Today every bridge is simulated in this process (``SimulatedBridges``); bridges that connect
+over the network plug in here as further connections of the same interface.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from nukiweb.domain.smartlocks import Bridge
+
+SIMULATED = "simulated"
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceCommand:
+    """Actions for one device, run one after the other, and who asked for them."""
+
+    smartlock_id: int
+    actions: tuple[int, ...]
+    option: int
+    state_trigger: int  # what the device records as the cause (Smartlock.State.trigger)
+    log_trigger: int  # what its activity log records (SmartlockLog.trigger)
+    actor: str  # the name the log entry shows
+    operation_id: str | None = None  # released when the last action has an outcome
+    source: int = 0  # SmartlockLog.source: 0 default, 1 keypad code
+
+
+class BridgeConnection(Protocol):
+    def send(self, command: DeviceCommand) -> None:
+        """Deliver the command; its outcome comes back as device reports."""
+        ...
+
+
+class BridgeHub:
+    def __init__(self) -> None:
+        self._connections: dict[str, BridgeConnection] = {}
+
+    def register(self, kind: str, connection: BridgeConnection) -> None:
+        self._connections[kind] = connection
+
+    def connection(self, bridge: Bridge) -> BridgeConnection | None:
+        """The connection that reaches the bridge, or ``None`` while it is offline."""
+        if not bridge.online:
+            return None
+        return self._connections.get(bridge.kind)

@@ -1,0 +1,207 @@
+"""Simulated bridges: run commands on their devices the way the hardware would.
+
+An action becomes a plan (``domain.lock_physics``): state changes at given delays and a log
+entry once the outcome is known. The plan's events run one after the other on the scheduler,
+each in its own transaction, through the same device reports a real bridge would make.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import partial
+
+from nukiweb.bridges.hub import DeviceCommand
+from nukiweb.bridges.scheduler import Scheduler, Timer
+from nukiweb.domain.devices import CompletionState
+from nukiweb.domain.lock_physics import (
+    ActionPlan,
+    MechanicalState,
+    StateChange,
+    Timings,
+    plan_action,
+)
+from nukiweb.domain.smartlocks import Device
+from nukiweb.services import device_reports
+from nukiweb.services.context import ServiceContext
+
+log = logging.getLogger(__name__)
+
+# At equal times, state changes come before the log entry, which comes before the release.
+_STEP, _LOG, _FINISH = 0, 1, 2
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationSpeed:
+    """How fast simulated hardware moves. ``motor_time`` is one motor movement in seconds; the
+    delays a device's configuration sets (unlatch hold, lock 'n' go, ring to open, electric
+    strike) are taken from it and multiplied by ``time_scale``: 0 makes everything instant."""
+
+    motor_time: float = 1.5
+    time_scale: float = 1.0
+
+    @classmethod
+    def instant(cls) -> SimulationSpeed:
+        return cls(0.0, 0.0)
+
+    def timings(self, device: Device) -> Timings:
+        advanced = device.advanced_config or device.smartdoor_advanced_config or {}
+        opener = device.opener_advanced_config or {}
+        scale = self.time_scale
+        return Timings(
+            motor_time=self.motor_time,
+            unlatch_hold=float(advanced.get("unlatchDuration") or 3) * scale,
+            lng_timeout=float(advanced.get("lngTimeout") or 20) * scale,
+            rto_timeout=float(opener.get("rtoTimeout") or 20) * 60 * scale,
+            electric_strike_delay=float(opener.get("electricStrikeDelay") or 0) / 1000 * scale,
+            electric_strike_duration=float(opener.get("electricStrikeDuration") or 3000)
+            / 1000
+            * scale,
+        )
+
+
+@dataclass
+class _Chain:
+    """The pending events of one device, run one after the other."""
+
+    events: list[tuple[float, Callable[[], None]]]
+    timer: Timer | None = None
+    cancelled: bool = field(default=False)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        if self.timer is not None:
+            self.timer.cancel()
+
+
+class SimulatedBridges:
+    """Every simulated bridge of this process, and the hardware behind them."""
+
+    def __init__(self, ctx: ServiceContext, scheduler: Scheduler, speed: SimulationSpeed) -> None:
+        self._ctx = ctx
+        self._scheduler = scheduler
+        self.speed = speed
+        self._chains: dict[int, _Chain] = {}
+
+    def send(self, command: DeviceCommand) -> None:
+        with self._ctx.db.read() as conn:
+            device, hardware = device_reports.load_hardware(conn, command.smartlock_id)
+        timings = self.speed.timings(device)
+        plans = self._plans(hardware.mechanics, command, hardware.next_fault, timings)
+        if hardware.next_fault is not None:
+            device_reports.change_hardware(
+                self._ctx, command.smartlock_id, lambda h: replace(h, next_fault=None)
+            )
+        runs = bool(plans[0].steps)
+        if runs:  # a plan that moves the device replaces whatever it still had pending
+            self.cancel(command.smartlock_id)
+        self._start(command.smartlock_id, self._timeline(command, plans), replace_pending=runs)
+
+    def cancel(self, smartlock_id: int) -> None:
+        chain = self._chains.pop(smartlock_id, None)
+        if chain is not None:
+            chain.cancel()
+
+    def _plans(
+        self,
+        mechanics: MechanicalState,
+        command: DeviceCommand,
+        fault: str | None,
+        timings: Timings,
+    ) -> list[ActionPlan]:
+        """One plan per action, each from where the previous left the device; a failure stops
+        the rest."""
+        plans = []
+        for index, action in enumerate(command.actions):
+            plan = plan_action(
+                mechanics,
+                action,
+                command.option,
+                timings,
+                fault="motor_blocked" if fault == "motor_blocked" and index == 0 else None,
+                trigger=command.state_trigger,
+            )
+            plans.append(plan)
+            if plan.log.completion != CompletionState.SUCCESS:
+                break
+            mechanics = plan.final
+        return plans
+
+    def _timeline(
+        self, command: DeviceCommand, plans: list[ActionPlan]
+    ) -> list[tuple[float, Callable[[], None]]]:
+        events: list[tuple[float, int, int, Callable[[], None]]] = []
+        offset = 0.0
+        failure: str | None = None
+        for plan in plans:
+            at = offset
+            for step in plan.steps:
+                at += step.after_seconds
+                apply = partial(self._apply, command.smartlock_id, step.change)
+                events.append((at, _STEP, len(events), apply))
+            outcome = offset + plan.log.after_seconds
+            write = partial(self._log, command, plan)
+            events.append((outcome, _LOG, len(events), write))
+            if plan.log.completion != CompletionState.SUCCESS:
+                failure = plan.log.error or f"The action failed ({plan.log.completion.name})."
+            offset = outcome
+        if command.operation_id is not None:
+            finish = partial(
+                device_reports.finish_operation,
+                self._ctx,
+                command.smartlock_id,
+                command.operation_id,
+                failure,
+            )
+            events.append((offset, _FINISH, len(events), finish))
+        events.sort(key=lambda event: event[:3])
+        return [(at, callback) for at, _kind, _index, callback in events]
+
+    def _start(
+        self,
+        smartlock_id: int,
+        events: list[tuple[float, Callable[[], None]]],
+        *,
+        replace_pending: bool,
+    ) -> None:
+        chain = _Chain(events)
+        if replace_pending or smartlock_id not in self._chains:
+            self._chains[smartlock_id] = chain
+        self._next(smartlock_id, chain, 0.0)
+
+    def _next(self, smartlock_id: int, chain: _Chain, now: float) -> None:
+        if chain.cancelled or not chain.events:
+            if self._chains.get(smartlock_id) is chain:
+                del self._chains[smartlock_id]
+            return
+        at, callback = chain.events.pop(0)
+
+        def run() -> None:
+            if chain.cancelled:
+                return
+            try:
+                callback()
+            except Exception:  # a failing report must not stop the device's other events
+                log.exception("simulated device %s: event failed", smartlock_id)
+            self._next(smartlock_id, chain, at)
+
+        chain.timer = self._scheduler.call_later(at - now, run)
+
+    def _apply(self, smartlock_id: int, change: StateChange) -> None:
+        now = self._ctx.clock.now()
+        device_reports.change_hardware(
+            self._ctx, smartlock_id, lambda h: h.with_mechanics(change.apply(h.mechanics), now)
+        )
+
+    def _log(self, command: DeviceCommand, plan: ActionPlan) -> None:
+        device_reports.record_log(
+            self._ctx,
+            command.smartlock_id,
+            name=command.actor,
+            action=plan.log.action,
+            trigger=command.log_trigger,
+            state=int(plan.log.completion),
+            source=command.source,
+            error=plan.log.error,
+        )

@@ -1,0 +1,83 @@
+"""Bridges, devices and activity-log entries as the services handle them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from nukiweb.domain.devices import DeviceType
+
+
+@dataclass(frozen=True, slots=True)
+class Bridge:
+    bridge_id: int
+    account_id: int
+    name: str
+    kind: str
+    online: bool
+    firmware_version: str
+    creation_date: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    """A smart lock, box, opener or smart door as the store keeps it."""
+
+    smartlock_id: int
+    account_id: int
+    bridge_id: int
+    type: DeviceType
+    name: str
+    favorite: bool
+    auth_id: int
+    firmware_version: int
+    hardware_version: int
+    server_state: int
+    admin_pin_state: int
+    config: dict[str, Any]
+    advanced_config: dict[str, Any] | None
+    opener_advanced_config: dict[str, Any] | None
+    smartdoor_advanced_config: dict[str, Any] | None
+    web_config: dict[str, Any]
+    mechanics: dict[str, Any]
+    operation_id: str | None
+    error: str | None
+    creation_date: datetime
+    update_date: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One entry of a device's activity log (``SmartlockLog``)."""
+
+    id: str
+    account_id: int
+    smartlock_id: int
+    device_type: int
+    name: str
+    action: int
+    trigger: int
+    state: int
+    date: datetime
+    auto_unlock: bool = False
+    account_user_id: int | None = None
+    auth_id: str | None = None
+    source: int | None = None
+    opener_log: dict[str, Any] | None = None
+    ajar_timeout: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LogQuery:
+    """Filters of ``GET /smartlock/log`` and ``GET /smartlock/{id}/log``."""
+
+    smartlock_id: int | None = None
+    account_user_id: int | None = None
+    auth_id: str | None = None
+    from_date: datetime | None = None
+    to_date: datetime | None = None
+    action: int | None = None
+    before_id: str | None = None
+    limit: int = 20

@@ -1,0 +1,30 @@
+"""Putting a server together: the store, the clock, and the simulated bridges."""
+
+from __future__ import annotations
+
+from nukiweb.bridges.hub import SIMULATED
+from nukiweb.bridges.scheduler import LoopScheduler, ManualScheduler, Scheduler
+from nukiweb.bridges.simulated import SimulatedBridges, SimulationSpeed
+from nukiweb.clock import ManualClock, SystemClock
+from nukiweb.services.context import ServiceContext, Simulation
+from nukiweb.store.database import Database
+
+
+def build_context(
+    database: Database, *, speed: SimulationSpeed | None = None, manual_clock: bool = False
+) -> ServiceContext:
+    """A context whose simulated devices move in real time at ``speed``, or only when the
+    manual clock is advanced."""
+    if manual_clock:
+        clock = ManualClock()
+        manual: ManualScheduler | None = ManualScheduler(clock)
+        scheduler: Scheduler = manual  # type: ignore[assignment]
+        ctx = ServiceContext(database, clock)
+    else:
+        manual = None
+        scheduler = LoopScheduler()
+        ctx = ServiceContext(database, SystemClock())
+    bridges = SimulatedBridges(ctx, scheduler, speed or SimulationSpeed())
+    ctx.hub.register(SIMULATED, bridges)
+    ctx.simulation = Simulation(bridges, manual)
+    return ctx

@@ -1,0 +1,38 @@
+"""Use cases of the SmartlockLog tag: the activity log of an account's devices."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from nukiweb.domain.errors import InvalidParameter, NotFound
+from nukiweb.domain.identity import Caller
+from nukiweb.domain.smartlocks import LogEntry, LogQuery
+from nukiweb.services.context import ServiceContext
+from nukiweb.store import logs as log_store
+from nukiweb.store import smartlocks as device_store
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 50
+
+
+def list_entries(ctx: ServiceContext, caller: Caller, query: LogQuery) -> list[LogEntry]:
+    """Newest first; ``before_id`` pages to entries older than that one."""
+    if not 1 <= query.limit <= MAX_LIMIT:
+        raise InvalidParameter("limit", query.limit, f"It must be between 1 and {MAX_LIMIT}.")
+    with ctx.db.read() as conn:
+        if query.smartlock_id is not None and (
+            device_store.get_device(conn, caller.owner_account_id, query.smartlock_id) is None
+        ):
+            raise NotFound("smartlock", query.smartlock_id)
+        return log_store.query_entries(conn, caller.owner_account_id, query)
+
+
+def parse_date(value: str | None, parameter: str) -> datetime | None:
+    """An RFC 3339 date of the log filters (``2026-01-31T12:00:00Z``, or with an offset)."""
+    if value is None or value == "":
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InvalidParameter(parameter, value) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)

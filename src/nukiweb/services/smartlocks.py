@@ -1,0 +1,317 @@
+"""Use cases of the Smartlock tag: an account's devices, their configuration, and actions.
+
+Writes are asynchronous, as the vendor's are: an action is accepted (the router answers 204)
+as soon as it is handed to the device's bridge; while it runs the device carries an
+``operationId`` and further writes answer 423. A device whose bridge is offline keeps an
+``error`` that says so instead of the action.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+from nukiweb.bridges.hub import SIMULATED, DeviceCommand
+from nukiweb.domain import device_defaults as defaults
+from nukiweb.domain.device_state import Hardware, from_document, to_document
+from nukiweb.domain.devices import (
+    DeviceType,
+    LogTrigger,
+    ServerState,
+    check_action,
+    nuki_id_from_hex,
+    smartlock_id,
+    trigger_for_web_action,
+)
+from nukiweb.domain.errors import InvalidParameter, Locked, NotFound
+from nukiweb.domain.identity import Caller
+from nukiweb.domain.simple_actions import FirmwareVersion, simple_action
+from nukiweb.domain.smartlocks import Bridge, Device
+from nukiweb.secrets import hash_password
+from nukiweb.services.context import ServiceContext
+from nukiweb.store import accounts as account_store
+from nukiweb.store import smartlocks as store
+
+UNREACHABLE = "The device could not be reached: its bridge is offline."
+BRIDGE_FIRMWARE = "2.14.0"
+# Nuki Web's own authorization on every device it manages (Smartlock.authId).
+WEB_AUTH_ID = 1
+
+
+def list_devices(
+    ctx: ServiceContext,
+    caller: Caller,
+    auth_id: int | None = None,
+    device_type: int | None = None,
+) -> list[Device]:
+    with ctx.db.read() as conn:
+        devices = store.list_devices(conn, caller.owner_account_id)
+    return [
+        device
+        for device in devices
+        if (auth_id is None or device.auth_id == auth_id)
+        and (device_type is None or device.type == device_type)
+    ]
+
+
+def get_device(ctx: ServiceContext, caller: Caller, smartlock_id: int) -> Device:
+    with ctx.db.read() as conn:
+        return _device(conn, caller, smartlock_id)
+
+
+def add_device(
+    ctx: ServiceContext,
+    account_id: int,
+    device_type: int,
+    name: str,
+    nuki_id_hex: str | None = None,
+    firmware_version: str | None = None,
+    has_handle: bool = False,
+) -> Device:
+    """A new device on the account's simulated bridge (made on first use); the nukiId is
+    random unless given."""
+    kind = DeviceType(device_type)
+    nuki_id = nuki_id_from_hex(nuki_id_hex) if nuki_id_hex else secrets.randbits(32)
+    firmware = FirmwareVersion.parse(firmware_version or defaults.default_firmware(kind))
+    now = ctx.clock.now()
+    hardware = Hardware.initial(kind)
+    if has_handle:
+        hardware = Hardware(hardware.mechanics, has_handle=True)
+    with ctx.db.transaction() as conn:
+        bridge = _simulated_bridge(ctx, conn, account_id)
+        new_id = smartlock_id(kind, nuki_id)
+        store.insert_device(
+            conn,
+            {
+                "smartlock_id": new_id,
+                "account_id": account_id,
+                "bridge_id": bridge.bridge_id,
+                "type": int(kind),
+                "name": name,
+                "favorite": False,
+                "auth_id": WEB_AUTH_ID,
+                "firmware_version": firmware.to_int(),
+                "hardware_version": defaults.default_hardware_version(kind),
+                "server_state": ServerState.OK if bridge.online else ServerState.OFFLINE,
+                "admin_pin_state": 0,
+                "config": defaults.default_config(kind, name),
+                "advanced_config": defaults.default_advanced_config(kind),
+                "opener_advanced_config": defaults.default_opener_advanced_config(kind),
+                "smartdoor_advanced_config": defaults.default_smartdoor_advanced_config(kind),
+                "web_config": defaults.default_web_config(),
+                "mechanics": to_document(hardware),
+                "creation_date": now,
+                "update_date": now,
+            },
+        )
+        device = store.get_device_by_id(conn, new_id)
+    assert device is not None
+    return device
+
+
+def create_device(
+    ctx: ServiceContext, caller: Caller, device_type: int, name: str, nuki_id_hex: str | None
+) -> Device:
+    """``PUT /smartlock``: the device joins the caller's (or its master's) account."""
+    return add_device(ctx, caller.owner_account_id, device_type, name, nuki_id_hex)
+
+
+def update_device(
+    ctx: ServiceContext, caller: Caller, smartlock_id: int, changes: Mapping[str, Any]
+) -> None:
+    values: dict[str, Any] = {}
+    if changes.get("name") is not None:
+        values["name"] = _name(changes["name"])
+    if changes.get("favorite") is not None:
+        values["favorite"] = bool(changes["favorite"])
+    with ctx.db.transaction() as conn:
+        _writable(conn, caller, smartlock_id)
+        if values:
+            store.update_device(conn, smartlock_id, values | {"update_date": ctx.clock.now()})
+
+
+def delete_device(ctx: ServiceContext, caller: Caller, smartlock_id: int) -> None:
+    with ctx.db.transaction() as conn:
+        _writable(conn, caller, smartlock_id)
+        store.delete_device(conn, smartlock_id)
+    if ctx.simulation is not None:
+        ctx.simulation.bridges.cancel(smartlock_id)
+
+
+def operate(
+    ctx: ServiceContext, caller: Caller, smartlock_id: int, action: int, option: int
+) -> None:
+    """``POST /smartlock/{id}/action``."""
+    with ctx.db.read() as conn:
+        device = _device(conn, caller, smartlock_id)
+    check_action(device.type, action, option)
+    _send(ctx, caller, device, (action,), option)
+
+
+def lock_or_unlock(ctx: ServiceContext, caller: Caller, smartlock_id: int, kind: str) -> None:
+    """``/action/lock`` and ``/action/unlock`` (doc §6.1): the action that means locking or
+    unlocking for this device; 405 where the device or its firmware cannot."""
+    with ctx.db.read() as conn:
+        device = _device(conn, caller, smartlock_id)
+        bridge = store.get_bridge(conn, device.bridge_id)
+    assert bridge is not None
+    hardware = from_document(device.mechanics)
+    actions = simple_action(
+        device.type,
+        "lock" if kind == "lock" else "unlock",
+        has_handle=hardware.has_handle,
+        firmware_version=str(FirmwareVersion.from_int(device.firmware_version)),
+        bridge_firmware_version=bridge.firmware_version,
+    )
+    _send(ctx, caller, device, actions, 0)
+
+
+def sync(ctx: ServiceContext, caller: Caller, smartlock_id: int) -> None:
+    """``POST /smartlock/{id}/sync``: asks the device for its state; offline, it says so."""
+    with ctx.db.transaction() as conn:
+        device = _writable(conn, caller, smartlock_id)
+        bridge = store.get_bridge(conn, device.bridge_id)
+        assert bridge is not None
+        error = None if ctx.hub.connection(bridge) is not None else UNREACHABLE
+        store.update_device(conn, smartlock_id, {"error": error})
+
+
+def _send(
+    ctx: ServiceContext, caller: Caller, device: Device, actions: tuple[int, ...], option: int
+) -> None:
+    operation_id = str(uuid.uuid4())
+    with ctx.db.transaction() as conn:
+        if not store.claim_operation(conn, device.smartlock_id, operation_id):
+            raise Locked(f"The smartlock '{device.smartlock_id}' is busy with another operation.")
+        bridge = store.get_bridge(conn, device.bridge_id)
+        assert bridge is not None
+        connection = ctx.hub.connection(bridge)
+        if connection is None:
+            store.update_device(conn, device.smartlock_id, {"error": UNREACHABLE})
+            store.release_operation(conn, device.smartlock_id, operation_id)
+            return
+        account = account_store.get_account(conn, caller.account_id)
+    command = DeviceCommand(
+        smartlock_id=device.smartlock_id,
+        actions=actions,
+        option=option,
+        state_trigger=trigger_for_web_action(device.type),
+        log_trigger=LogTrigger.WEB,
+        actor=account.name if account is not None else "Nuki Web",
+        operation_id=operation_id,
+    )
+    connection.send(command)
+
+
+def update_config_block(
+    ctx: ServiceContext,
+    caller: Caller,
+    smartlock_id: int,
+    block: str,
+    update: Mapping[str, Any],
+) -> None:
+    """Changes the fields sent of one configuration block (``config``, ``advanced_config``,
+    ``opener_advanced_config``, ``smartdoor_advanced_config``, ``web_config``); a block the
+    device type does not have is a bad parameter."""
+    with ctx.db.transaction() as conn:
+        device = _writable(conn, caller, smartlock_id)
+        current = getattr(device, block)
+        if current is None:
+            raise InvalidParameter(
+                "smartlockId", smartlock_id, f"A device of type {int(device.type)} has no {block}."
+            )
+        if _unreachable(ctx, conn, device):
+            return
+        merged = defaults.merge_update(current, dict(update))
+        values: dict[str, Any] = {block: merged, "update_date": ctx.clock.now()}
+        if block == "config" and update.get("name"):
+            values["name"] = _name(update["name"])
+        store.update_device(conn, smartlock_id, values)
+
+
+def bulk_web_config(
+    ctx: ServiceContext, caller: Caller, requests: Sequence[tuple[int, Mapping[str, Any]]]
+) -> None:
+    """``POST /bulk-web-config``: all or nothing."""
+    with ctx.db.transaction() as conn:
+        for smartlock_id, update in requests:
+            device = _writable(conn, caller, smartlock_id)
+            merged = defaults.merge_update(device.web_config, dict(update))
+            store.update_device(conn, smartlock_id, {"web_config": merged})
+
+
+def set_admin_pin(ctx: ServiceContext, caller: Caller, smartlock_id: int, pin: int) -> None:
+    if not 0 <= pin <= 9999:  # noqa: PLR2004 - SmartlockAdminPinUpdate.adminPin
+        raise InvalidParameter("adminPin", "****")
+    with ctx.db.transaction() as conn:
+        device = _writable(conn, caller, smartlock_id)
+        if _unreachable(ctx, conn, device):
+            return
+        store.update_device(
+            conn,
+            smartlock_id,
+            {"admin_pin_hash": hash_password(f"{pin:04d}"), "admin_pin_state": 0},
+        )
+
+
+def _unreachable(ctx: ServiceContext, conn: Connection, device: Device) -> bool:
+    """Whether the device's bridge is offline; if so the device keeps an error that says so,
+    and the change it was sent is not applied (as on the vendor's service)."""
+    bridge = store.get_bridge(conn, device.bridge_id)
+    assert bridge is not None
+    reachable = ctx.hub.connection(bridge) is not None
+    store.update_device(conn, device.smartlock_id, {"error": None if reachable else UNREACHABLE})
+    return not reachable
+
+
+def _simulated_bridge(ctx: ServiceContext, conn: Connection, account_id: int) -> Bridge:
+    for bridge in store.list_bridges(conn, account_id):
+        if bridge.kind == SIMULATED:
+            return bridge
+    return store.insert_bridge(
+        conn,
+        {
+            "account_id": account_id,
+            "name": "Simulated bridge",
+            "kind": SIMULATED,
+            "online": True,
+            "firmware_version": BRIDGE_FIRMWARE,
+            "creation_date": ctx.clock.now(),
+        },
+    )
+
+
+def _device(conn: Connection, caller: Caller, smartlock_id: int) -> Device:
+    device = store.get_device(conn, caller.owner_account_id, smartlock_id)
+    if device is None:
+        raise NotFound("smartlock", smartlock_id)
+    return device
+
+
+def _writable(conn: Connection, caller: Caller, smartlock_id: int) -> Device:
+    """The device, unless an operation is in flight on it (423)."""
+    device = _device(conn, caller, smartlock_id)
+    if device.operation_id is not None:
+        raise Locked(f"The smartlock '{smartlock_id}' is busy with another operation.")
+    return device
+
+
+def _name(name: str) -> str:
+    name = str(name).strip()
+    if not name or len(name) > 32:  # noqa: PLR2004 - the length Nuki Web accepts
+        raise InvalidParameter("name", name)
+    return name
+
+
+INTERRUPTED = "The operation was interrupted: the server stopped before the device answered."
+
+
+def abandon_interrupted_operations(ctx: ServiceContext) -> None:
+    """At start-up: operations in flight when the server stopped will never finish; the
+    devices say so instead of staying locked for ever."""
+    with ctx.db.transaction() as conn:
+        store.release_all_operations(conn, INTERRUPTED)
