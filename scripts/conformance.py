@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from nukiweb.api.app import ROUTERS  # noqa: E402
+from nukiweb.api.extra_operations import EXTRA_OPERATIONS  # noqa: E402
 from nukiweb.api.operations import OPERATIONS  # noqa: E402
 from nukiweb.api.unimplemented import implemented_operation_ids  # noqa: E402
 
@@ -49,11 +50,21 @@ service does, and the contract tests check against what the description means:
 |---|---|---|
 | `AccountSubsResource_get_get` | a single `Account` | an array of `Account`: the sub-accounts |
 | `AccountSubCreate.rights` | 1 operate … 16 manage sub accounts | `MyAccount.rights` (1 … 64) |
+| `SmartlockLog.state` | minimum 1 | 0 for success, as its description lists |
+| `Smartlock.State.lastAction` | 1 … 5 | an opener's continuous-mode actions (6, 7) show as the ring-to-open action they imply (1, 2) |
+| `SmartlockActionResource_post_post` | no request body | the `SmartlockAction` body clients send (`{"action": 2, "option": 0}`) |
+| `SmartlockActionResource_post_post` | no 423 | 423 while another operation on the device is in flight, as the service answers |
+
+## Operations the spec omits
+
+| operation | operationId | scopes | status |
+|---|---|---|---|
 """
 
 
 def render() -> str:
     implemented = implemented_operation_ids(ROUTERS)
+    vendor_ids = {op.operation_id for op in OPERATIONS}
     totals: Counter[str] = Counter()
     done: Counter[str] = Counter()
     rows = []
@@ -66,10 +77,18 @@ def render() -> str:
         rows.append(
             f"| {op.tag} | `{op.method} {op.path}` | `{op.operation_id}` | {scopes} | {status} |"
         )
+    extras = [
+        f"| `{op.method} {op.path}` | `{op.operation_id}` | {', '.join(op.security or ())} | "
+        + ("implemented" if op.operation_id in implemented else "**missing** (501)")
+        + " |"
+        for op in EXTRA_OPERATIONS
+    ]
     summary = [
+        *extras,
+        "",
         "## Summary",
         "",
-        f"{len(implemented)} of {len(OPERATIONS)} operations implemented.",
+        f"{len(implemented & vendor_ids)} of {len(OPERATIONS)} operations implemented.",
         "",
         "| tag | implemented | of |",
         "|---|---|---|",
@@ -81,7 +100,7 @@ def render() -> str:
         "|---|---|---|---|---|",
         *rows,
     ]
-    return INTRO + "\n" + "\n".join(summary) + "\n"
+    return INTRO + "\n".join(summary) + "\n"
 
 
 def main() -> int:

@@ -69,3 +69,13 @@ def test_scope_is_required(
         with_scope = fresh_account.client_with(Scope(scope))
         status = with_scope.request(method, url, json=body).status_code
         assert status != 401, f"{scope} should admit {method} {path}"
+
+
+def test_create_smartlock_needs_smartlock_create(fresh_account: AccountFixture) -> None:
+    """``PUT /smartlock``, which the doc lists and the spec omits."""
+    body = {"type": 4, "name": "Scoped"}
+    assert fresh_account.api.with_token(None).put("/smartlock", json=body).status_code == 401
+    others = [scope for scope in Scope if scope is not Scope.SMARTLOCK_CREATE]
+    assert fresh_account.client_with(*others).put("/smartlock", json=body).status_code == 401
+    allowed = fresh_account.client_with(Scope.SMARTLOCK_CREATE).put("/smartlock", json=body)
+    assert allowed.status_code == 200

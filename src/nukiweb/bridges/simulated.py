@@ -14,7 +14,13 @@ from functools import partial
 
 from nukiweb.bridges.hub import DeviceCommand
 from nukiweb.bridges.scheduler import Scheduler, Timer
-from nukiweb.domain.devices import CompletionState
+from nukiweb.domain.devices import (
+    CompletionState,
+    LockAction,
+    LockState,
+    LogTrigger,
+    StateTrigger,
+)
 from nukiweb.domain.lock_physics import (
     ActionPlan,
     MechanicalState,
@@ -96,7 +102,11 @@ class SimulatedBridges:
         runs = bool(plans[0].steps)
         if runs:  # a plan that moves the device replaces whatever it still had pending
             self.cancel(command.smartlock_id)
-        self._start(command.smartlock_id, self._timeline(command, plans), replace_pending=runs)
+        events = self._timeline(command, plans)
+        auto_lock = self._auto_lock(device, plans)
+        if auto_lock is not None:
+            events.append(auto_lock)
+        self._start(command.smartlock_id, events, replace_pending=runs)
 
     def cancel(self, smartlock_id: int) -> None:
         chain = self._chains.pop(smartlock_id, None)
@@ -127,6 +137,29 @@ class SimulatedBridges:
                 break
             mechanics = plan.final
         return plans
+
+    def _auto_lock(
+        self, device: Device, plans: list[ActionPlan]
+    ) -> tuple[float, Callable[[], None]] | None:
+        """With auto lock on (advanced config), a lock left unlocked locks itself after
+        ``autoLockTimeout`` seconds, unless something moves it first (which replaces this)."""
+        config = device.advanced_config or device.smartdoor_advanced_config or {}
+        last = plans[-1]
+        if not config.get("autoLock") or last.log.completion != CompletionState.SUCCESS:
+            return None
+        if last.final.state != LockState.UNLOCKED:
+            return None
+        done = sum(step.after_seconds for plan in plans for step in plan.steps)
+        timeout = float(config.get("autoLockTimeout") or 0) * self.speed.time_scale
+        command = DeviceCommand(
+            smartlock_id=device.smartlock_id,
+            actions=(int(LockAction.LOCK),),
+            option=0,
+            state_trigger=StateTrigger.AUTO_LOCK,
+            log_trigger=LogTrigger.AUTO_LOCK,
+            actor=device.name,
+        )
+        return done + timeout, partial(self.send, command)
 
     def _timeline(
         self, command: DeviceCommand, plans: list[ActionPlan]

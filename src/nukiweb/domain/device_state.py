@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from nukiweb.domain.devices import DeviceType, LockState, OpenerState
+from nukiweb.domain.devices import DeviceType
 from nukiweb.domain.lock_physics import Fault, MechanicalState
 
 # Smartlock.State.lastAction lists 1..5 only: the opener's continuous-mode actions (6, 7) are
@@ -84,10 +84,3 @@ def state_view(hardware: Hardware, operation_id: str | None, now: datetime) -> d
     if operation_id is not None:
         view["operationId"] = operation_id
     return view
-
-
-def is_open_state(device_type: DeviceType, state: int) -> bool:
-    """Whether the device stands open (for "intelligent" button presses and the pages)."""
-    if DeviceType(device_type) is DeviceType.OPENER:
-        return state in (OpenerState.OPEN, OpenerState.OPENING)
-    return state not in (LockState.LOCKED, LockState.LOCKING)

@@ -37,6 +37,7 @@ from nukiweb.store import accounts as account_store
 from nukiweb.store import smartlocks as store
 
 UNREACHABLE = "The device could not be reached: its bridge is offline."
+INTERRUPTED = "The operation was interrupted: the server stopped before the device answered."
 BRIDGE_FIRMWARE = "2.14.0"
 # Nuki Web's own authorization on every device it manages (Smartlock.authId).
 WEB_AUTH_ID = 1
@@ -224,7 +225,8 @@ def update_config_block(
             raise InvalidParameter(
                 "smartlockId", smartlock_id, f"A device of type {int(device.type)} has no {block}."
             )
-        if _unreachable(ctx, conn, device):
+        # The web config is Nuki Web's own (battery e-mails): it does not go to the device.
+        if block != "web_config" and _unreachable(ctx, conn, device):
             return
         merged = defaults.merge_update(current, dict(update))
         values: dict[str, Any] = {block: merged, "update_date": ctx.clock.now()}
@@ -305,9 +307,6 @@ def _name(name: str) -> str:
     if not name or len(name) > 32:  # noqa: PLR2004 - the length Nuki Web accepts
         raise InvalidParameter("name", name)
     return name
-
-
-INTERRUPTED = "The operation was interrupted: the server stopped before the device answered."
 
 
 def abandon_interrupted_operations(ctx: ServiceContext) -> None:
