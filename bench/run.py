@@ -1,12 +1,14 @@
 """Benchmark nukiweb against a bare ASGI endpoint served the same way, in one run.
 
 Usage: .venv/bin/python bench/run.py [--duration 10] [--connections 32] [--threads 1]
-                                      [--repeat 2] [--warmup 2] [--json]
+                                      [--repeat 2] [--warmup 2] [--round-trips 200] [--json]
 
 Both servers run as subprocesses on free 127.0.0.1 ports, each is loaded by ``wrk`` in
 turn (alternating, ``--repeat`` times), and the medians are compared. Absolute figures
 depend on the machine; the ratio to the bare endpoint measured in the same run is what
-is meant to hold. See bench/README.md.
+is meant to hold. Then, on the same nukiweb process, one client times ``--round-trips``
+commands from the POST of the action to the GET that first shows its outcome.
+See bench/README.md.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 from rich.console import Console
@@ -36,6 +38,7 @@ HOST = "127.0.0.1"  # loopback only: the benchmark never listens on or talks to 
 
 RATIO_GOAL_PCT = 10.0  # nukiweb req/s must be at least this share of the bare endpoint's
 P99_GOAL_MS = 50.0  # and its p99 latency at most this
+ROUND_TRIP_GOAL_MS = 5.0  # design target: p50 of a command round trip on an instant device
 
 CLI_TIMEOUT_S = 60.0  # one admin command, migrations included
 START_TIMEOUT_S = 60.0  # a server from spawn to its first 200
@@ -43,9 +46,25 @@ STOP_TIMEOUT_S = 10.0  # SIGTERM to exit, then again SIGKILL to exit
 WRK_GRACE_S = 30.0  # on top of --duration: wrk's own start-up, drain and report
 MAX_DURATION_S = 300  # keeps a typo from tying up the machine for hours
 MAX_REPEAT = 20
+MAX_ROUND_TRIPS = 100_000
+ROUND_TRIP_TIMEOUT_S = 5.0  # from the POST to the final state; at motor time 0, a few ms
+ROUND_TRIP_WARMUP = 4  # discarded round trips first (none with --warmup 0)
+HTTP_TIMEOUT_S = 5.0  # one request of the round-trip client
 
 BENCH_EMAIL = "bench@example.com"
 BENCH_PASSWORD = "benchpassword"  # noqa: S105 - a throwaway account in a temp database
+# One simulated device of each type 0..4, so that GET /smartlock lists a realistic account.
+BENCH_DEVICE_TYPES = (0, 1, 2, 3, 4)
+ROUND_TRIP_DEVICE_TYPE = 4  # Smart Lock 3.0/Pro/4th gen: the round trips lock and unlock it
+# `serve` options: simulated devices have no delays of their own (their events run on the
+# next event-loop iterations), so a round trip measures nukiweb (API, store, simulated
+# bridge), not a simulated motor.
+INSTANT_DEVICES = ("--motor-time", "0", "--time-scale", "0")
+
+LOCK, UNLOCK = 2, 1  # SmartlockAction.action of a lock
+LOCKED, UNLOCKED = 1, 3  # Smartlock.State.state
+# The action that leaves a lock standing in the other of its two stable states.
+NEXT_ACTION = {LOCKED: (UNLOCK, UNLOCKED), UNLOCKED: (LOCK, LOCKED)}
 
 
 class BenchError(Exception):
@@ -67,6 +86,7 @@ BASELINE = Target("bare ASGI", "bare", "/")
 TARGETS: tuple[Target, ...] = (
     BASELINE,
     Target("nukiweb GET /account", "nukiweb", "/account", authenticated=True),
+    Target("nukiweb GET /smartlock", "nukiweb", "/smartlock", authenticated=True),
 )
 
 
@@ -77,6 +97,7 @@ class Settings:
     threads: int
     repeat: int
     warmup: int
+    round_trips: int
     json: bool
 
 
@@ -98,6 +119,43 @@ class Summary:
     p99_ms: float
     errors: int
     ratio_pct: float  # rps as a percentage of the baseline's rps
+
+
+@dataclass(frozen=True)
+class RoundTrips:
+    """Command round trips: POST an action, then GET the device until it shows the outcome."""
+
+    smartlock_id: int
+    samples_ms: list[float]  # one per round trip, in the order made
+    polls: int  # GET /smartlock/{id} requests over all round trips
+
+    @property
+    def count(self) -> int:
+        return len(self.samples_ms)
+
+    @property
+    def p50_ms(self) -> float:
+        return percentile(self.samples_ms, 50)
+
+    @property
+    def p99_ms(self) -> float:
+        return percentile(self.samples_ms, 99)
+
+    @property
+    def holds(self) -> bool:
+        return self.p50_ms <= ROUND_TRIP_GOAL_MS
+
+
+def percentile(samples: Sequence[float], percent: float) -> float:
+    """Linear interpolation between the closest ranks (numpy's default, statistics'
+    "inclusive"); the single sample when there is one."""
+    ordered = sorted(samples)
+    if not ordered:
+        raise ValueError("no samples")
+    position = (len(ordered) - 1) * percent / 100
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 # --- command line ------------------------------------------------------------------------
@@ -142,12 +200,24 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
         default=2,
         help="seconds of discarded load per target first, 0 for none (default 2)",
     )
+    parser.add_argument(
+        "--round-trips",
+        type=bounded_int(1, MAX_ROUND_TRIPS),
+        default=200,
+        help="command round trips (POST action, GET until done) after wrk (default 200)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if args.connections < args.threads:
         parser.error("--connections must be at least --threads (wrk refuses otherwise)")
     return Settings(
-        args.duration, args.connections, args.threads, args.repeat, args.warmup, args.json
+        args.duration,
+        args.connections,
+        args.threads,
+        args.repeat,
+        args.warmup,
+        args.round_trips,
+        args.json,
     )
 
 
@@ -201,6 +271,7 @@ def nukiweb_serve_command(port: int, database_url: str) -> list[str]:
         "--database-url",
         database_url,
         "--no-access-log",
+        *INSTANT_DEVICES,
     ]
 
 
@@ -217,13 +288,23 @@ def run_cli(args: list[str]) -> str:
     return done.stdout.strip()
 
 
-def create_token(database_url: str) -> str:
+def seed(database_url: str) -> tuple[str, dict[int, int]]:
+    """Create the bench account, its devices and a token; return the token and the
+    smartlockId of each device by type."""
     db = ["--database-url", database_url]
     run_cli(["admin", "create-account", "--email", BENCH_EMAIL, "--password", BENCH_PASSWORD, *db])
+    devices: dict[int, int] = {}
+    for device_type in BENCH_DEVICE_TYPES:
+        printed = run_cli(
+            ["admin", "add-device", "--email", BENCH_EMAIL, "--type", str(device_type), *db]
+        )
+        if not printed.isdigit():
+            raise BenchError(f"add-device printed something other than a smartlockId: {printed!r}")
+        devices[device_type] = int(printed)
     token = run_cli(["admin", "create-token", "--email", BENCH_EMAIL, *db])
     if not token or any(ch.isspace() for ch in token):
         raise BenchError(f"create-token printed something other than a token: {token!r}")
-    return token
+    return token, devices
 
 
 @contextmanager
@@ -349,11 +430,14 @@ def run_wrk(url: str, headers: dict[str, str], settings: Settings, duration: int
 # --- the run -----------------------------------------------------------------------------
 
 
-def start_servers(stack: ExitStack, tmp: Path, console: Console) -> tuple[dict[str, str], str]:
-    """Start both servers; return their base URLs by server key, and the bench token."""
+def start_servers(
+    stack: ExitStack, tmp: Path, console: Console
+) -> tuple[dict[str, str], str, dict[int, int]]:
+    """Start both servers; return their base URLs by server key, the bench token, and the
+    bench devices' smartlockIds by type."""
     database_url = f"sqlite:///{tmp / 'bench.db'}"
-    console.print("Creating the bench account and token…")
-    token = create_token(database_url)
+    console.print("Creating the bench account, its devices and a token…")
+    token, devices = seed(database_url)
     ports = {"bare": free_port(), "nukiweb": free_port()}
     commands = {
         "bare": bare_command(ports["bare"]),
@@ -372,22 +456,23 @@ def start_servers(stack: ExitStack, tmp: Path, console: Console) -> tuple[dict[s
             auth_headers(authenticated=True, token=token),
             log_path,
         )
-    return bases, token
+    return bases, token, devices
 
 
 def auth_headers(authenticated: bool, token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"} if authenticated else {}
 
 
-def measure(settings: Settings, console: Console) -> list[Summary]:
+def measure(settings: Settings, console: Console) -> tuple[list[Summary], RoundTrips]:
     runs: dict[Target, list[WrkResult]] = {target: [] for target in TARGETS}
     # The temp dir is left last: SQLite's files must be closed (servers stopped) before removal.
     with tempfile.TemporaryDirectory(prefix="nukiweb-bench-") as tmp, ExitStack() as stack:
-        bases, token = start_servers(stack, Path(tmp), console)
+        bases, token, devices = start_servers(stack, Path(tmp), console)
         urls = {target: bases[target.server] + target.path for target in TARGETS}
         headers = {target: auth_headers(target.authenticated, token) for target in TARGETS}
         for target in TARGETS:
             check_ok(urls[target], httpx.get(urls[target], headers=headers[target], timeout=5.0))
+        check_device_list(bases["nukiweb"], token, devices)
         if settings.warmup:
             # Discarded: the first requests pay for connection pools, statement caches and
             # lazy imports, which is not the steady state being compared.
@@ -401,7 +486,92 @@ def measure(settings: Settings, console: Console) -> list[Summary]:
                 runs[target].append(
                     run_wrk(urls[target], headers[target], settings, settings.duration)
                 )
-    return summarise(runs)
+        # After wrk, on the same nukiweb process: nothing else loads it meanwhile.
+        console.print(f"Timing {settings.round_trips} command round trip(s)…")
+        try:
+            round_trips = time_round_trips(
+                bases["nukiweb"], token, devices[ROUND_TRIP_DEVICE_TYPE], settings
+            )
+        except httpx.HTTPError as exc:  # a timeout, a dropped connection
+            raise BenchError(f"command round trips: {type(exc).__name__}: {exc}") from exc
+    return summarise(runs), round_trips
+
+
+def check_device_list(base: str, token: str, devices: dict[int, int]) -> None:
+    # GET /smartlock is loaded by wrk as a list of the bench devices, not an empty one.
+    url = base + "/smartlock"
+    listed = httpx.get(
+        url, headers=auth_headers(authenticated=True, token=token), timeout=HTTP_TIMEOUT_S
+    ).json()
+    ids = sorted(device["smartlockId"] for device in listed)
+    if ids != sorted(devices.values()):
+        raise BenchError(f"GET {url} lists {ids}, expected the bench devices {devices}")
+
+
+# --- command round trips -----------------------------------------------------------------
+
+
+def time_round_trips(base: str, token: str, smartlock_id: int, settings: Settings) -> RoundTrips:
+    """``--round-trips`` times: POST an action to the lock, alternately unlock and lock, and
+    GET the device until its state is the action's final one with no operation in flight.
+    One client, one keep-alive connection, one request at a time."""
+    device_url = f"{base}/smartlock/{smartlock_id}"
+    samples: list[float] = []
+    polls = 0
+    # trust_env=False: no proxy from the environment between the client and loopback.
+    with httpx.Client(
+        headers=auth_headers(authenticated=True, token=token),
+        timeout=HTTP_TIMEOUT_S,
+        trust_env=False,
+    ) as client:
+        state, _operation = device_state(client, device_url)
+        if state not in NEXT_ACTION:
+            raise BenchError(f"{device_url} stands in state {state}, neither locked nor unlocked")
+        warmup = ROUND_TRIP_WARMUP if settings.warmup else 0
+        for index in range(warmup + settings.round_trips):
+            action, final = NEXT_ACTION[state]
+            elapsed_s, gets = round_trip(client, device_url, action, final)
+            state = final
+            if index >= warmup:  # the first ones pay for lazy imports and cold caches
+                samples.append(elapsed_s * 1000.0)
+                polls += gets
+    return RoundTrips(smartlock_id, samples, polls)
+
+
+def round_trip(client: httpx.Client, device_url: str, action: int, final: int) -> tuple[float, int]:
+    """Seconds from sending the POST to the GET that shows ``final`` and no operationId,
+    and the number of GETs it took."""
+    started = time.perf_counter()
+    response = client.post(device_url + "/action", json={"action": action})
+    if response.status_code != httpx.codes.NO_CONTENT:
+        raise BenchError(
+            f"POST {device_url}/action {{'action': {action}}} answered "
+            f"{response.status_code}: {response.text[:200]}"
+        )
+    deadline = started + ROUND_TRIP_TIMEOUT_S
+    gets = 0
+    while True:
+        state, operation = device_state(client, device_url)
+        gets += 1
+        if state == final and operation is None:
+            return time.perf_counter() - started, gets
+        if time.perf_counter() > deadline:
+            raise BenchError(
+                f"{device_url} did not reach state {final} within {ROUND_TRIP_TIMEOUT_S:g}s of "
+                f"action {action}: after {gets} GET(s) it shows state {state}, "
+                f"operationId {operation}"
+            )
+
+
+def device_state(client: httpx.Client, device_url: str) -> tuple[int, str | None]:
+    """``state.state`` and ``operationId`` (None when absent) of the device."""
+    response = client.get(device_url)
+    check_ok(device_url, response)
+    device = response.json()
+    if not isinstance(device, dict) or not isinstance(device.get("state"), dict):
+        raise BenchError(f"GET {device_url} answered no device state: {response.text[:200]}")
+    document = cast(dict[str, Any], device)
+    return int(document["state"]["state"]), document.get("operationId")
 
 
 def summarise(runs: dict[Target, list[WrkResult]]) -> list[Summary]:
@@ -440,7 +610,18 @@ def wrk_line(settings: Settings) -> str:
     )
 
 
-def print_table(summaries: list[Summary], settings: Settings, console: Console) -> None:
+def round_trip_line(round_trips: RoundTrips) -> str:
+    return (
+        f"command round trip, n={round_trips.count} (POST action to the type-"
+        f"{ROUND_TRIP_DEVICE_TYPE} device → a GET shows its final state): "
+        f"p50 {round_trips.p50_ms:.2f} ms, p99 {round_trips.p99_ms:.2f} ms, "
+        f"{round_trips.polls / round_trips.count:.2f} GETs per round trip"
+    )
+
+
+def print_table(
+    summaries: list[Summary], round_trips: RoundTrips, settings: Settings, console: Console
+) -> None:
     table = Table(title=wrk_line(settings))
     for column in ("target", "req/s", "p50 ms", "p99 ms", "% of bare", "errors"):
         table.add_column(column, justify="left" if column == "target" else "right")
@@ -463,15 +644,19 @@ def print_table(summaries: list[Summary], settings: Settings, console: Console) 
         console.print(f"{s.target.name}: {verdicts}")
     if any(s.errors for s in summaries):
         console.print("[yellow]Some requests failed (non-2xx or socket errors): see 'errors'.")
+    console.print(round_trip_line(round_trips), highlight=False, soft_wrap=True)
+    verdict = "holds" if round_trips.holds else "MISSED"
+    console.print(f"command round trip: p50 <= {ROUND_TRIP_GOAL_MS:g} ms: {verdict}")
 
 
-def as_json(summaries: list[Summary], settings: Settings) -> str:
+def as_json(summaries: list[Summary], round_trips: RoundTrips, settings: Settings) -> str:
     figures = [
         {
             **asdict(s.target),
-            "rps": s.rps,
-            "p50_ms": s.p50_ms,
-            "p99_ms": s.p99_ms,
+            "rps": round(s.rps, 2),
+            # Medians of two runs average them: rounding drops the float noise.
+            "p50_ms": round(s.p50_ms, 4),
+            "p99_ms": round(s.p99_ms, 4),
             "errors": s.errors,
             "ratio_pct": round(s.ratio_pct, 2),
             "goals": None if s.target is BASELINE else goals(s),
@@ -479,7 +664,19 @@ def as_json(summaries: list[Summary], settings: Settings) -> str:
         }
         for s in summaries
     ]
-    return json.dumps({"settings": asdict(settings), "targets": figures}, indent=2)
+    round_trip = {
+        "smartlock_id": round_trips.smartlock_id,
+        "device_type": ROUND_TRIP_DEVICE_TYPE,
+        "count": round_trips.count,
+        "p50_ms": round(round_trips.p50_ms, 4),
+        "p99_ms": round(round_trips.p99_ms, 4),
+        "polls": round_trips.polls,
+        "goals": {f"p50 <= {ROUND_TRIP_GOAL_MS:g} ms": round_trips.holds},
+        "samples_ms": [round(sample, 4) for sample in round_trips.samples_ms],
+    }
+    return json.dumps(
+        {"settings": asdict(settings), "targets": figures, "round_trip": round_trip}, indent=2
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -492,16 +689,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     progress = Console(stderr=True)  # progress on stderr keeps stdout to the figures
     try:
-        summaries = measure(settings, progress)
+        summaries, round_trips = measure(settings, progress)
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130  # the servers were already stopped on the way out of measure()
     if settings.json:
-        print(as_json(summaries, settings))
+        print(as_json(summaries, round_trips, settings))
     else:
-        print_table(summaries, settings, Console())
+        print_table(summaries, round_trips, settings, Console())
     return 0
 
 

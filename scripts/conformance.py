@@ -52,6 +52,8 @@ service does, and the contract tests check against what the description means:
 | `AccountSubCreate.rights` | 1 operate … 16 manage sub accounts | `MyAccount.rights` (1 … 64) |
 | `SmartlockLog.state` | minimum 1 | 0 for success, as its description lists |
 | `Smartlock.State.lastAction` | 1 … 5 | an opener's continuous-mode actions (6, 7) show as the ring-to-open action they imply (1, 2) |
+| `SmartlockAuth.type` | 0 … 2 | 13 (keypad code), and the other types its description lists |
+| `SmartlockAuth.operationId` | an `ObjectId` object | a string, as every other `operationId` |
 | `SmartlockActionResource_post_post` | no request body | the `SmartlockAction` body clients send (`{"action": 2, "option": 0}`) |
 | `SmartlockActionResource_post_post` | no 423 | 423 while another operation on the device is in flight, as the service answers |
 

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -22,6 +23,9 @@ from nukiweb.services import accounts, api_keys
 from nukiweb.services.context import ServiceContext
 from nukiweb.store.database import Database
 from tests.contract.validation import ContractValidator
+
+# Where the test server's simulated time starts: a Thursday, midnight UTC.
+SIMULATION_START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def free_port() -> int:
@@ -43,7 +47,7 @@ def running_server(database_url: str) -> Iterator[RunningServer]:
     database = Database(database_url)
     database.upgrade()
     # Simulated time stands still until a test advances it (POST /simulator/clock/advance).
-    ctx = build_context(database, manual_clock=True)
+    ctx = build_context(database, manual_clock=True, start=SIMULATION_START)
     port = free_port()
     app = create_app(ctx, simulator_api=True)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

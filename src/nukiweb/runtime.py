@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from nukiweb.bridges.hub import SIMULATED
 from nukiweb.bridges.scheduler import LoopScheduler, ManualScheduler, Scheduler
 from nukiweb.bridges.simulated import SimulatedBridges, SimulationSpeed
@@ -11,12 +13,16 @@ from nukiweb.store.database import Database
 
 
 def build_context(
-    database: Database, *, speed: SimulationSpeed | None = None, manual_clock: bool = False
+    database: Database,
+    *,
+    speed: SimulationSpeed | None = None,
+    manual_clock: bool = False,
+    start: datetime | None = None,
 ) -> ServiceContext:
     """A context whose simulated devices move in real time at ``speed``, or only when the
-    manual clock is advanced."""
+    manual clock is advanced; a manual clock starts at ``start`` (default: now)."""
     if manual_clock:
-        clock = ManualClock()
+        clock = ManualClock(start or SystemClock().now())
         manual: ManualScheduler | None = ManualScheduler(clock)
         scheduler: Scheduler = manual  # type: ignore[assignment]
         ctx = ServiceContext(database, clock)

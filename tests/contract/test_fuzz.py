@@ -84,7 +84,20 @@ def owned_resources(account: AccountFixture) -> dict[str, Any]:
         device = account.api.put("/smartlock", json={"type": device_type, "name": "Fuzzed"})
         assert device.status_code == 200, device.text
         devices[device_type] = device.json()["smartlockId"]
+    user = account.api.put(
+        "/account/user", json={"email": unique_email("fuzz-user"), "name": "Fuzzed user"}
+    )
+    assert user.status_code == 200, user.text
+    user_id = user.json()["accountUserId"]
+    granted = account.api.put(
+        f"/smartlock/{devices[4]}/auth",
+        json={"name": "Fuzzed", "remoteAllowed": True, "accountUserId": user_id},
+    )
+    assert granted.status_code == 204, granted.text
+    authorization = account.api.get(f"/smartlock/{devices[4]}/auth").json()[0]["id"]
     return {
+        "accountUserId": user_id,
+        "authorizationId": authorization,
         "accountId": sub.json()["accountId"],
         "apiKeyId": key_id,
         "id": token.json()["id"],
@@ -100,6 +113,8 @@ def owned_parameter(operation: APIOperation, name: str, owned: dict[str, Any]) -
         return owned["smartlockId:opener"]
     if name == "smartlockId" and operation.path.endswith("/smartdoorconfig"):
         return owned["smartlockId:smartdoor"]
+    if name == "id" and "/auth/" in operation.path:
+        return owned["authorizationId"]
     return owned[name]
 
 

@@ -36,6 +36,8 @@ EXTRA_OPERATIONS = {("PUT", "/smartlock"): ("SmartlocksResource_put_put", "Smart
 SPEC_ERRATA = {
     "AccountSubsResource_get_get": "an array of Account (the spec says a single Account)",
     "SmartlockLog.state": "0 for success, which the text lists (the spec says minimum 1)",
+    "SmartlockAuth.type": "13 keypad code and the others its text lists (the spec says maximum 2)",
+    "SmartlockAuth.operationId": "a string, as on every other schema (the spec says ObjectId)",
 }
 
 
@@ -65,7 +67,10 @@ def _erratum_spec() -> dict[str, Any]:
         "type": "array",
         "items": {"$ref": "#/components/schemas/Account"},
     }
-    spec["components"]["schemas"]["SmartlockLog"]["properties"]["state"]["minimum"] = 0
+    schemas = spec["components"]["schemas"]
+    schemas["SmartlockLog"]["properties"]["state"]["minimum"] = 0
+    schemas["SmartlockAuth"]["properties"]["type"]["maximum"] = 15
+    schemas["SmartlockAuth"]["properties"]["operationId"] = {"type": "string"}
     return spec
 
 

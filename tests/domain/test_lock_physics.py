@@ -38,6 +38,7 @@ from nukiweb.domain.lock_physics import (
     action_drain,
     is_stable,
     plan_action,
+    settled,
 )
 
 LOCK_TYPES = (DeviceType.KEYTURNER, DeviceType.SMARTDOOR, DeviceType.SMARTLOCK3)
@@ -668,3 +669,13 @@ def test_a_provoked_motor_fault_always_ends_blocked_or_refused(
         assert plan.log.completion is CompletionState.MOTOR_BLOCKED
     else:
         assert plan.log.completion is not CompletionState.SUCCESS
+
+
+@pytest.mark.parametrize("device_type", list(DeviceType))
+@pytest.mark.parametrize("state", [*LockState, *OpenerState])
+def test_settled_devices_are_stable(device_type: DeviceType, state: int) -> None:
+    device = replace(MechanicalState.initial(device_type), state=state)
+    rested = settled(device)
+    assert is_stable(device_type, rested.state)
+    if is_stable(device_type, state):
+        assert rested == device

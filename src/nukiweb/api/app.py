@@ -7,17 +7,26 @@ from fastapi.routing import APIRoute
 
 from nukiweb.api import (
     account,
+    account_user,
     api_key,
     errors,
     simulator,
     smartlock,
+    smartlock_auth,
     smartlock_log,
     swagger,
     unimplemented,
 )
 from nukiweb.services.context import ServiceContext
 
-ROUTERS = (account.router, api_key.router, smartlock.router, smartlock_log.router)
+ROUTERS = (
+    account.router,
+    account_user.router,
+    api_key.router,
+    smartlock.router,
+    smartlock_auth.router,
+    smartlock_log.router,
+)
 
 
 def create_app(ctx: ServiceContext, *, simulator_api: bool = False) -> FastAPI:

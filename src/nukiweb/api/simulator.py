@@ -61,6 +61,19 @@ class Advance(RequestModel):
     seconds: Annotated[float, Field(ge=0, le=365 * 24 * 3600)]
 
 
+class Keypad(RequestModel):
+    paired: bool
+
+
+class KeypadCode(RequestModel):
+    code: Annotated[int, Field(ge=0, le=9_999_999)]
+
+
+class OperateAs(RequestModel):
+    action: Annotated[int, Field(ge=1, le=7)] = 1
+    remote: bool = False
+
+
 class Clock(ResponseModel):
     manual: bool
     now: str
@@ -150,6 +163,38 @@ async def set_firmware(call: TokenCall, smartlockId: int, body: Firmware) -> Res
 )
 async def set_night_mode(call: TokenCall, smartlockId: int, body: NightMode) -> Response:
     simulator.set_night_mode(call.ctx, call.caller, _id(smartlockId), body.enabled)
+    return no_content()
+
+
+@router.post("/smartlocks/{smartlockId}/keypad", status_code=204, operation_id="simulator_keypad")
+async def pair_keypad(call: TokenCall, smartlockId: int, body: Keypad) -> Response:
+    """Pair or unpair a keypad; keypad codes (authorization type 13) need one."""
+    simulator.pair_keypad(call.ctx, call.caller, _id(smartlockId), body.paired)
+    return no_content()
+
+
+@router.post(
+    "/smartlocks/{smartlockId}/keypad/code", status_code=204, operation_id="simulator_keypad_code"
+)
+async def enter_code(call: TokenCall, smartlockId: int, body: KeypadCode) -> Response:
+    """Type a code on the keypad: a valid code inside its window unlocks; a wrong or refused
+    one writes its log entry and moves nothing."""
+    simulator.enter_code(call.ctx, call.caller, _id(smartlockId), body.code)
+    return no_content()
+
+
+@router.post(
+    "/smartlocks/{smartlockId}/authorizations/{authorizationId}/operate",
+    status_code=204,
+    operation_id="simulator_operate_as",
+)
+async def operate_as(
+    call: TokenCall, smartlockId: int, authorizationId: str, body: OperateAs
+) -> Response:
+    """Operate the device with an app or fob authorization, at the door or ``remote``."""
+    simulator.operate_as(
+        call.ctx, call.caller, _id(smartlockId), authorizationId, body.action, body.remote
+    )
     return no_content()
 
 

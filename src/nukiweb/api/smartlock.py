@@ -53,8 +53,17 @@ async def list_smartlocks(
 @operation(router, "SmartlocksResource_put_put", response_model=Smartlock)
 async def create_smartlock(call: AuthorizedCall, body: SmartlockCreate) -> Response:
     """Adds a simulated device to the account (doc §3.2 "Create a smartlock"); the nukiId is
-    drawn at random unless given."""
-    device = smartlocks.create_device(call.ctx, call.caller, body.type, body.name, body.nukiId)
+    drawn at random unless given, the firmware and hardware versions are its type's defaults
+    unless given."""
+    device = smartlocks.create_device(
+        call.ctx,
+        call.caller,
+        body.type,
+        body.name,
+        body.nukiId,
+        firmware_version=body.firmwareVersion,
+        hardware_version=body.hardwareVersion,
+    )
     return json_response(smartlock(device, call.ctx.clock.now()))
 
 

@@ -26,11 +26,20 @@ class DeviceCommand:
     actor: str  # the name the log entry shows
     operation_id: str | None = None  # released when the last action has an outcome
     source: int = 0  # SmartlockLog.source: 0 default, 1 keypad code
+    auth_id: str | None = None  # the authorization that acted, if one did
+    account_user_id: int | None = None
 
 
 class BridgeConnection(Protocol):
     def send(self, command: DeviceCommand) -> None:
         """Deliver the command; its outcome comes back as device reports."""
+        ...
+
+    def sync_authorization(
+        self, smartlock_id: int, authorization_id: str, operation_id: str
+    ) -> None:
+        """Deliver an authorization's pending change (create, update or delete) to the device;
+        the device confirms it through device reports."""
         ...
 
 

@@ -94,7 +94,8 @@ class SimulatedBridges:
         with self._ctx.db.read() as conn:
             device, hardware = device_reports.load_hardware(conn, command.smartlock_id)
         timings = self.speed.timings(device)
-        plans = self._plans(hardware.mechanics, command, hardware.next_fault, timings)
+        mechanics = hardware.mechanics_at(self._ctx.clock.now())
+        plans = self._plans(mechanics, command, hardware.next_fault, timings)
         if hardware.next_fault is not None:
             device_reports.change_hardware(
                 self._ctx, command.smartlock_id, lambda h: replace(h, next_fault=None)
@@ -107,6 +108,15 @@ class SimulatedBridges:
         if auto_lock is not None:
             events.append(auto_lock)
         self._start(command.smartlock_id, events, replace_pending=runs)
+
+    def sync_authorization(
+        self, smartlock_id: int, authorization_id: str, operation_id: str
+    ) -> None:
+        """The device stores the change and confirms it one radio round trip later."""
+        confirm = partial(
+            device_reports.confirm_authorization, self._ctx, authorization_id, operation_id
+        )
+        self._scheduler.call_later(0.0, _logged(smartlock_id, confirm))
 
     def cancel(self, smartlock_id: int) -> None:
         chain = self._chains.pop(smartlock_id, None)
@@ -213,10 +223,7 @@ class SimulatedBridges:
         def run() -> None:
             if chain.cancelled:
                 return
-            try:
-                callback()
-            except Exception:  # a failing report must not stop the device's other events
-                log.exception("simulated device %s: event failed", smartlock_id)
+            _logged(smartlock_id, callback)()
             self._next(smartlock_id, chain, at)
 
         chain.timer = self._scheduler.call_later(at - now, run)
@@ -237,4 +244,19 @@ class SimulatedBridges:
             state=int(plan.log.completion),
             source=command.source,
             error=plan.log.error,
+            auth_id=command.auth_id,
+            account_user_id=command.account_user_id,
         )
+
+
+def _logged(smartlock_id: int, callback: Callable[[], object]) -> Callable[[], None]:
+    """``callback``, whose failure is logged: one failing report must not stop the device's
+    other events."""
+
+    def run() -> None:
+        try:
+            callback()
+        except Exception:
+            log.exception("simulated device %s: event failed", smartlock_id)
+
+    return run

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,6 +38,15 @@ class Hardware:
             timer = mechanics.ring_to_open_timer
             end = now + timedelta(seconds=timer) if timer else None
         return replace(self, mechanics=mechanics, ring_to_open_end=end)
+
+    def mechanics_at(self, now: datetime) -> MechanicalState:
+        """The mechanics with ``ring_to_open_timer`` as the seconds of ring to open left at
+        ``now`` (the stored timer is the one set when ring to open began), for a new plan."""
+        end = self.ring_to_open_end
+        if end is None or not self.mechanics.ring_to_open_timer:
+            return self.mechanics
+        left = max(0, math.ceil((end - now).total_seconds()))
+        return replace(self.mechanics, ring_to_open_timer=left)
 
 
 def to_document(hardware: Hardware) -> dict[str, Any]:

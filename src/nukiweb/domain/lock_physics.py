@@ -393,3 +393,31 @@ def _with_first_change(steps: tuple[PlanStep, ...], extra: StateChange) -> tuple
         },
     )
     return (PlanStep(first.after_seconds, merged), *steps[1:])
+
+
+# Where a device ends up when its pending steps are lost (the server stopped mid-movement):
+# the state the movement was heading for.
+_SETTLED_LOCK = {
+    LockState.UNLOCKING: LockState.UNLOCKED,
+    LockState.LOCKING: LockState.LOCKED,
+    LockState.UNLATCHING: LockState.UNLOCKED,
+    LockState.UNLATCHED: LockState.UNLOCKED,
+    LockState.UNLOCKED_LOCK_N_GO: LockState.LOCKED,
+    LockState.BOOT_RUN: LockState.LOCKED,
+}
+_SETTLED_OPENER = {
+    OpenerState.OPENING: OpenerState.ONLINE,
+    OpenerState.OPEN: OpenerState.ONLINE,
+    OpenerState.RING_TO_OPEN_ACTIVE: OpenerState.ONLINE,
+    OpenerState.BOOT_RUN: OpenerState.ONLINE,
+}
+
+
+def settled(device: MechanicalState) -> MechanicalState:
+    """The device at rest: a movement or timer whose remaining steps will not run any more
+    (the simulator restarted) completes at once, so the device does not stay busy for ever."""
+    if is_stable(device.device_type, device.state):
+        return device
+    table = _SETTLED_OPENER if device.device_type is DeviceType.OPENER else _SETTLED_LOCK
+    state = table.get(device.state, device.state)  # type: ignore[call-overload]
+    return replace(device, state=state, ring_to_open_timer=0)

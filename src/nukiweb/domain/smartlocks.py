@@ -81,3 +81,48 @@ class LogQuery:
     action: int | None = None
     before_id: str | None = None
     limit: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class AccountUser:
+    """A person authorizations are issued to (tag AccountUser)."""
+
+    account_user_id: int
+    account_id: int
+    type: int
+    email: str
+    name: str
+    language: str
+    operation_id: str | None
+    creation_date: datetime
+    update_date: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Authorization:
+    """An authorization on a device (``SmartlockAuth``)."""
+
+    id: str
+    account_id: int
+    smartlock_id: int
+    auth_id: int
+    account_user_id: int | None
+    type: int
+    name: str
+    code: int | None
+    enabled: bool
+    remote_allowed: bool
+    smart_actions_enabled: bool
+    lock_count: int
+    allowed_from_date: datetime | None
+    allowed_until_date: datetime | None
+    allowed_week_days: int | None
+    allowed_from_time: int | None
+    allowed_until_time: int | None
+    last_active_date: datetime | None
+    on_device: bool
+    pending: str | None
+    operation_id: str | None
+    error: str | None
+    creation_date: datetime
+    update_date: datetime

@@ -14,6 +14,8 @@ from nukiweb.domain.errors import NotFound
 from nukiweb.domain.smartlocks import Device, LogEntry
 from nukiweb.secrets import new_object_id
 from nukiweb.services.context import ServiceContext
+from nukiweb.store import account_users as user_store
+from nukiweb.store import authorizations as auth_store
 from nukiweb.store import logs as log_store
 from nukiweb.store import smartlocks as store
 
@@ -91,3 +93,22 @@ def finish_operation(
 
 def _log_device_type(device: Device) -> int:
     return device_kind(device.type).log_device_type
+
+
+def confirm_authorization(ctx: ServiceContext, authorization_id: str, operation_id: str) -> None:
+    """The device has applied an authorization's pending change. A deleted authorization goes;
+    an account user being deleted goes with its last authorization."""
+    with ctx.db.transaction() as conn:
+        auth = auth_store.get_by_id(conn, authorization_id)
+        if auth is None or auth.operation_id != operation_id:
+            return
+        if auth.pending == "delete":
+            auth_store.delete_authorization(conn, authorization_id)
+            if auth.account_user_id is not None:
+                user_store.settle_leaving_user(conn, auth.account_user_id)
+            return
+        auth_store.update_authorization(
+            conn,
+            authorization_id,
+            {"on_device": True, "pending": None, "operation_id": None, "error": None},
+        )

@@ -10,8 +10,15 @@ from dataclasses import replace
 from typing import Any
 
 from nukiweb.bridges.hub import DeviceCommand
+from nukiweb.domain.authorizations import (
+    AuthorizationRules,
+    AuthType,
+    TimeWindow,
+    decide_access,
+)
 from nukiweb.domain.device_state import Hardware, from_document
 from nukiweb.domain.devices import (
+    CompletionState,
     DeviceType,
     DoorState,
     LockAction,
@@ -27,12 +34,15 @@ from nukiweb.domain.devices import (
 )
 from nukiweb.domain.errors import Conflict, InvalidParameter, NotFound
 from nukiweb.domain.identity import Caller
-from nukiweb.domain.lock_physics import BATTERY_CRITICAL_CHARGE
+from nukiweb.domain.lock_physics import BATTERY_CRITICAL_CHARGE, MechanicalState
 from nukiweb.domain.simple_actions import FirmwareVersion
-from nukiweb.domain.smartlocks import Bridge, Device
+from nukiweb.domain.smartlocks import Authorization, Bridge, Device
 from nukiweb.services import device_reports
 from nukiweb.services.context import ServiceContext, Simulation
+from nukiweb.store import authorizations as auth_store
 from nukiweb.store import smartlocks as store
+
+WRONG_CODE = "Wrong entry code."
 
 # advancedConfig.singleButtonPressAction / doubleButtonPressAction (spec) → the lock action;
 # 1 "intelligent" is decided by the lock's state, 6 "show status" moves nothing.
@@ -159,12 +169,18 @@ def ring(ctx: ServiceContext, caller: Caller, smartlock_id: int) -> None:
         state=0,
     )
     if mechanics.state == OpenerState.RING_TO_OPEN_ACTIVE or mechanics.mode == Mode.CONTINUOUS:
-        trigger = (
-            StateTrigger.CONTINUOUS_MODE
-            if mechanics.mode == Mode.CONTINUOUS
-            else StateTrigger.SYSTEM
-        )
+        continuous = mechanics.mode == Mode.CONTINUOUS
+        trigger = StateTrigger.CONTINUOUS_MODE if continuous else StateTrigger.SYSTEM
+        config = device.opener_advanced_config or {}
+        if not continuous and config.get("disableRtoAfterRing"):
+            # openerAdvancedConfig.disableRtoAfterRing: this ring uses ring to open up.
+            now = ctx.clock.now()
+            _change(ctx, smartlock_id, lambda h: h.with_mechanics(_rto_off(h.mechanics), now))
         _run(ctx, device, OpenerAction.ELECTRIC_STRIKE_ACTUATION, trigger, LogTrigger.SYSTEM)
+
+
+def _rto_off(mechanics: MechanicalState) -> MechanicalState:
+    return replace(mechanics, state=OpenerState.ONLINE, ring_to_open_timer=0)
 
 
 def set_firmware(ctx: ServiceContext, caller: Caller, smartlock_id: int, version: str) -> None:
@@ -260,3 +276,126 @@ def _device(ctx: ServiceContext, caller: Caller, smartlock_id: int) -> Device:
 
 def _change(ctx: ServiceContext, smartlock_id: int, change: Callable[[Hardware], Hardware]) -> None:
     device_reports.change_hardware(ctx, smartlock_id, change)
+
+
+def pair_keypad(ctx: ServiceContext, caller: Caller, smartlock_id: int, paired: bool) -> None:
+    """Pair or unpair a keypad (``config.keypadPaired``): keypad codes (type 13) need one."""
+    device = _device(ctx, caller, smartlock_id)
+    if not device_kind(device.type).supports_keypad:
+        raise InvalidParameter("paired", paired, "This device takes no keypad.")
+    with ctx.db.transaction() as conn:
+        store.update_device(
+            conn,
+            smartlock_id,
+            {"config": device.config | {"keypadPaired": paired}, "update_date": ctx.clock.now()},
+        )
+
+
+def enter_code(ctx: ServiceContext, caller: Caller, smartlock_id: int, code: int) -> None:
+    """Someone types a code on the device's keypad. A code the device holds, used inside its
+    window, unlocks (trigger keypad, source keypad code, the authorization named); a wrong
+    code, or one refused (disabled, outside its window), writes its log entry and moves
+    nothing."""
+    device = _device(ctx, caller, smartlock_id)
+    if not device.config.get("keypadPaired"):
+        raise InvalidParameter("code", "*****", "No keypad is paired with this device.")
+    with ctx.db.read() as conn:
+        holder = auth_store.device_codes(conn, smartlock_id).get(code)
+        auth = None if holder is None else auth_store.get_by_id(conn, holder)
+    if auth is None or not auth.on_device:
+        _refuse(ctx, device, None, LogTrigger.KEYPAD, WRONG_CODE)
+        return
+    _use(ctx, device, auth, int(LockAction.UNLOCK), LogTrigger.KEYPAD, remote=False)
+
+
+def operate_as(
+    ctx: ServiceContext,
+    caller: Caller,
+    smartlock_id: int,
+    authorization_id: str,
+    action: int,
+    remote: bool,
+) -> None:
+    """Someone operates the device with an app or fob authorization: at the door over
+    bluetooth, or ``remote`` through the bridge (which needs ``remoteAllowed``)."""
+    device = _device(ctx, caller, smartlock_id)
+    check_action(device.type, action, 0)
+    with ctx.db.read() as conn:
+        auth = auth_store.get_authorization(conn, caller.owner_account_id, authorization_id)
+    if auth is None or auth.smartlock_id != smartlock_id:
+        raise NotFound("authorization", authorization_id)
+    if auth.type == AuthType.KEYPAD_CODE:
+        raise InvalidParameter("authorizationId", authorization_id, "Type a keypad code instead.")
+    if not auth.on_device:
+        raise Conflict("The device does not hold this authorization (yet).")
+    trigger = LogTrigger.BUTTON if auth.type == AuthType.FOB else LogTrigger.APP
+    _use(ctx, device, auth, action, trigger, remote=remote)
+
+
+def _use(
+    ctx: ServiceContext,
+    device: Device,
+    auth: Authorization,
+    action: int,
+    log_trigger: int,
+    *,
+    remote: bool,
+) -> None:
+    rules = AuthorizationRules(
+        enabled=auth.enabled,
+        remote_allowed=auth.remote_allowed,
+        window=TimeWindow(
+            allowed_from_date=auth.allowed_from_date,
+            allowed_until_date=auth.allowed_until_date,
+            allowed_week_days=auth.allowed_week_days,
+            allowed_from_time=auth.allowed_from_time,
+            allowed_until_time=auth.allowed_until_time,
+        ),
+    )
+    now = ctx.clock.now()
+    decision = decide_access(rules, now, remote=remote)
+    if not decision.allowed:
+        _refuse(ctx, device, auth, log_trigger, str(decision.reason), action)
+        return
+    with ctx.db.transaction() as conn:
+        auth_store.update_authorization(
+            conn, auth.id, {"lock_count": auth.lock_count + 1, "last_active_date": now}
+        )
+    keypad = log_trigger == LogTrigger.KEYPAD
+    _simulation(ctx).bridges.send(
+        DeviceCommand(
+            smartlock_id=device.smartlock_id,
+            actions=(action,),
+            option=0,
+            state_trigger=StateTrigger.SYSTEM if keypad else StateTrigger.MANUAL,
+            log_trigger=log_trigger,
+            actor=auth.name,
+            source=1 if keypad else 0,
+            auth_id=auth.id,
+            account_user_id=auth.account_user_id,
+        )
+    )
+
+
+def _refuse(
+    ctx: ServiceContext,
+    device: Device,
+    auth: Authorization | None,
+    log_trigger: int,
+    reason: str,
+    action: int = LockAction.UNLOCK,
+) -> None:
+    """The log entry of an access the device refused; nothing moves."""
+    keypad = log_trigger == LogTrigger.KEYPAD
+    device_reports.record_log(
+        ctx,
+        device.smartlock_id,
+        name=auth.name if auth is not None else "Keypad",
+        action=action,
+        trigger=log_trigger,
+        state=int(CompletionState.REJECTED),
+        source=1 if keypad else 0,
+        error=reason,
+        auth_id=None if auth is None else auth.id,
+        account_user_id=None if auth is None else auth.account_user_id,
+    )

@@ -29,6 +29,7 @@ from nukiweb.domain.devices import (
 )
 from nukiweb.domain.errors import InvalidParameter, Locked, NotFound
 from nukiweb.domain.identity import Caller
+from nukiweb.domain.lock_physics import settled
 from nukiweb.domain.simple_actions import FirmwareVersion, simple_action
 from nukiweb.domain.smartlocks import Bridge, Device
 from nukiweb.secrets import hash_password
@@ -72,6 +73,7 @@ def add_device(
     nuki_id_hex: str | None = None,
     firmware_version: str | None = None,
     has_handle: bool = False,
+    hardware_version: int | None = None,
 ) -> Device:
     """A new device on the account's simulated bridge (made on first use); the nukiId is
     random unless given."""
@@ -96,7 +98,11 @@ def add_device(
                 "favorite": False,
                 "auth_id": WEB_AUTH_ID,
                 "firmware_version": firmware.to_int(),
-                "hardware_version": defaults.default_hardware_version(kind),
+                "hardware_version": (
+                    defaults.default_hardware_version(kind)
+                    if hardware_version is None
+                    else hardware_version
+                ),
                 "server_state": ServerState.OK if bridge.online else ServerState.OFFLINE,
                 "admin_pin_state": 0,
                 "config": defaults.default_config(kind, name),
@@ -115,10 +121,25 @@ def add_device(
 
 
 def create_device(
-    ctx: ServiceContext, caller: Caller, device_type: int, name: str, nuki_id_hex: str | None
+    ctx: ServiceContext,
+    caller: Caller,
+    device_type: int,
+    name: str,
+    nuki_id_hex: str | None,
+    *,
+    firmware_version: str | None = None,
+    hardware_version: int | None = None,
 ) -> Device:
     """``PUT /smartlock``: the device joins the caller's (or its master's) account."""
-    return add_device(ctx, caller.owner_account_id, device_type, name, nuki_id_hex)
+    return add_device(
+        ctx,
+        caller.owner_account_id,
+        device_type,
+        _name(name),
+        nuki_id_hex,
+        firmware_version=firmware_version,
+        hardware_version=hardware_version,
+    )
 
 
 def update_device(
@@ -310,7 +331,14 @@ def _name(name: str) -> str:
 
 
 def abandon_interrupted_operations(ctx: ServiceContext) -> None:
-    """At start-up: operations in flight when the server stopped will never finish; the
-    devices say so instead of staying locked for ever."""
+    """At start-up: operations in flight when the server stopped will never finish, and
+    movements and timers the simulated hardware had pending are lost. The devices say so,
+    and come to rest, instead of staying busy for ever."""
     with ctx.db.transaction() as conn:
         store.release_all_operations(conn, INTERRUPTED)
+        for device in store.all_devices(conn):
+            hardware = from_document(device.mechanics)
+            rested = settled(hardware.mechanics)
+            if rested != hardware.mechanics:
+                resting = hardware.with_mechanics(rested, ctx.clock.now())
+                store.update_device(conn, device.smartlock_id, {"mechanics": to_document(resting)})

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 from nukiweb.store.types import UTCDateTime
@@ -195,4 +196,81 @@ smartlock_logs = Table(
     Column("error", Text, nullable=True),
     Index("ix_smartlock_logs_account_id_seq", "account_id", "seq"),
     Index("ix_smartlock_logs_smartlock_id_seq", "smartlock_id", "seq"),
+)
+
+account_users = Table(
+    "account_users",
+    metadata,
+    Column("account_user_id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "account_id",
+        Integer,
+        ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("type", Integer, nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("email_key", String(254), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("language", String(8), nullable=False),
+    # Set while the user's authorizations are being removed from the devices (delete).
+    Column("operation_id", String(36), nullable=True),
+    Column("creation_date", UTCDateTime, nullable=False),
+    Column("update_date", UTCDateTime, nullable=False),
+    UniqueConstraint("account_id", "email_key"),
+)
+
+smartlock_auths = Table(
+    "smartlock_auths",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    Column(
+        "account_id",
+        Integer,
+        ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column(
+        "smartlock_id",
+        BigInteger,
+        ForeignKey("smartlocks.smartlock_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # The authorization's slot on the device (SmartlockAuth.authId).
+    Column("auth_id", Integer, nullable=False),
+    Column(
+        "account_user_id",
+        Integer,
+        ForeignKey("account_users.account_user_id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
+    Column("type", Integer, nullable=False),
+    Column("name", String(32), nullable=False),
+    Column("code", Integer, nullable=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("remote_allowed", Boolean, nullable=False),
+    Column("smart_actions_enabled", Boolean, nullable=False),
+    Column("lock_count", Integer, nullable=False),
+    Column("allowed_from_date", UTCDateTime, nullable=True),
+    Column("allowed_until_date", UTCDateTime, nullable=True),
+    Column("allowed_week_days", Integer, nullable=True),
+    Column("allowed_from_time", Integer, nullable=True),
+    Column("allowed_until_time", Integer, nullable=True),
+    Column("last_active_date", UTCDateTime, nullable=True),
+    # What the device holds: False until it has confirmed the values shown (or while they
+    # could not be sent); the simulated device enforces only what it holds.
+    Column("on_device", Boolean, nullable=False),
+    # "create", "update" or "delete" while the device has yet to confirm it.
+    Column("pending", String(10), nullable=True),
+    Column("operation_id", String(36), nullable=True),
+    Column("error", Text, nullable=True),
+    Column("creation_date", UTCDateTime, nullable=False),
+    Column("update_date", UTCDateTime, nullable=False),
+    UniqueConstraint("smartlock_id", "auth_id"),
+    # Keypad codes are unique per device (NULL codes are distinct on both backends).
+    UniqueConstraint("smartlock_id", "code"),
 )

@@ -90,6 +90,11 @@ def get_device_by_id(conn: Connection, smartlock_id: int) -> Device | None:
     return None if row is None else _device(row)
 
 
+def all_devices(conn: Connection) -> list[Device]:
+    """Every device of every account: for the simulator's start-up only."""
+    return [_device(row) for row in conn.execute(select(*_DEVICE_COLUMNS))]
+
+
 def devices_of_bridge(conn: Connection, bridge_id: int) -> list[Device]:
     rows = conn.execute(
         select(*_DEVICE_COLUMNS)

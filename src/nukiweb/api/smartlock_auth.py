@@ -1,0 +1,156 @@
+"""Tag SmartlockAuth: authorizations on devices (app, fob, keypad code), asynchronous."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Response
+
+from nukiweb.api.endpoint import (
+    AuthorizedCall,
+    json_list_response,
+    json_response,
+    no_content,
+    operation,
+)
+from nukiweb.api.models.authorization import (
+    SmartlockAuth,
+    SmartlockAuthCreate,
+    SmartlockAuthMultiUpdate,
+    SmartlockAuthUpdate,
+    SmartlockAuthWithSharedKeyCreate,
+    SmartlocksAuthCreate,
+)
+from nukiweb.domain.devices import parse_smartlock_id
+from nukiweb.services import authorizations
+from nukiweb.services.authorizations import NewAuthorization
+
+router = APIRouter()
+
+AuthorizationId = Annotated[str, Path(max_length=24)]
+
+
+def _id(smartlockId: int) -> int:
+    parse_smartlock_id(smartlockId)
+    return smartlockId
+
+
+def _new(
+    body: SmartlockAuthCreate | SmartlockAuthWithSharedKeyCreate, **overrides: object
+) -> NewAuthorization:
+    fields = body.model_dump(exclude_unset=True)
+    values: dict[str, Any] = {
+        "name": body.name,
+        "remote_allowed": bool(fields.get("remoteAllowed", False)),
+        "type": fields.get("type"),
+        "code": fields.get("code"),
+        "account_user_id": fields.get("accountUserId"),
+        "smart_actions_enabled": bool(fields.get("smartActionsEnabled", False)),
+        "allowed_from_date": body.allowedFromDate,
+        "allowed_until_date": body.allowedUntilDate,
+        "allowed_week_days": body.allowedWeekDays,
+        "allowed_from_time": body.allowedFromTime,
+        "allowed_until_time": body.allowedUntilTime,
+    }
+    return NewAuthorization(**(values | overrides))
+
+
+def _sent(
+    body: SmartlockAuthUpdate, exclude: frozenset[str] | set[str] = frozenset()
+) -> dict[str, Any]:
+    """The fields the request sent, as parsed (``model_dump`` would format dates as text)."""
+    return {key: getattr(body, key) for key in body.model_fields_set - exclude}
+
+
+@operation(router, "SmartlocksAuthsResource_get_get", response_model=list[SmartlockAuth])
+async def list_all(
+    call: AuthorizedCall, accountUserId: int | None = None, types: str | None = None
+) -> Response:
+    """Every authorization on the account's devices; ``types`` is comma-separated (``0,13``)."""
+    auths = authorizations.list_authorizations(
+        call.ctx, call.caller, account_user_id=accountUserId, types=types
+    )
+    return json_list_response([SmartlockAuth.of(auth) for auth in auths], SmartlockAuth)
+
+
+@operation(router, "SmartlocksAuthsResource_put_put", status_code=204)
+async def create_on_devices(call: AuthorizedCall, body: SmartlocksAuthCreate) -> Response:
+    """One authorization on each of ``smartlockIds``, all or none; each carries an
+    ``operationId`` until its device has confirmed it."""
+    smartlock_ids = [_id(smartlock_id) for smartlock_id in body.smartlockIds]
+    authorizations.create(call.ctx, call.caller, smartlock_ids, _new(body))
+    return no_content()
+
+
+@operation(router, "SmartlocksAuthsResource_post_post", status_code=204)
+async def update_many(
+    call: AuthorizedCall, body: Annotated[list[SmartlockAuthMultiUpdate], Body(max_length=1000)]
+) -> Response:
+    """Partial updates: only the fields sent change."""
+    changes = [(None, update.id, _sent(update, exclude={"id"})) for update in body]
+    authorizations.update(call.ctx, call.caller, changes)
+    return no_content()
+
+
+@operation(router, "SmartlocksAuthsResource_delete_delete", status_code=204)
+async def delete_many(
+    call: AuthorizedCall,
+    body: Annotated[list[Annotated[str, Body(max_length=24)]], Body(max_length=1000)],
+) -> Response:
+    authorizations.delete(call.ctx, call.caller, [(None, auth_id) for auth_id in body])
+    return no_content()
+
+
+@operation(router, "SmartlockAuthsResource_get_get", response_model=list[SmartlockAuth])
+async def list_for_device(
+    call: AuthorizedCall, smartlockId: int, types: str | None = None
+) -> Response:
+    auths = authorizations.list_authorizations(
+        call.ctx, call.caller, smartlock_id=_id(smartlockId), types=types
+    )
+    return json_list_response([SmartlockAuth.of(auth) for auth in auths], SmartlockAuth)
+
+
+@operation(router, "SmartlockAuthsResource_put_put", status_code=204)
+async def create_on_device(
+    call: AuthorizedCall, smartlockId: int, body: SmartlockAuthCreate
+) -> Response:
+    authorizations.create(call.ctx, call.caller, [_id(smartlockId)], _new(body))
+    return no_content()
+
+
+@operation(
+    router, "SmartlockAuthWithSharedKeyResource_post_post", response_model=list[SmartlockAuth]
+)
+async def create_with_shared_key(
+    call: AuthorizedCall, smartlockId: int, body: SmartlockAuthWithSharedKeyCreate
+) -> Response:
+    """An app authorization (type 0) answered at once, pending until the device confirms."""
+    new = _new(body, type=0, remote_allowed=True)
+    created = authorizations.create(call.ctx, call.caller, [_id(smartlockId)], new)
+    return json_list_response([SmartlockAuth.of(auth) for auth in created], SmartlockAuth)
+
+
+@operation(router, "SmartlockAuthResource_get_get", response_model=SmartlockAuth)
+async def get_one(call: AuthorizedCall, smartlockId: int, id: AuthorizationId) -> Response:  # noqa: A002
+    auth = authorizations.get_authorization(call.ctx, call.caller, _id(smartlockId), id)
+    return json_response(SmartlockAuth.of(auth))
+
+
+@operation(router, "SmartlockAuthResource_post_post", status_code=204)
+async def update_one(
+    call: AuthorizedCall,
+    smartlockId: int,
+    id: AuthorizationId,  # noqa: A002 - the vendor's parameter name
+    body: SmartlockAuthUpdate,
+) -> Response:
+    """Partial: only the fields sent change (time windows are kept unless sent)."""
+    changes = [(_id(smartlockId), id, _sent(body))]
+    authorizations.update(call.ctx, call.caller, changes)
+    return no_content()
+
+
+@operation(router, "SmartlockAuthResource_delete_delete", status_code=204)
+async def delete_one(call: AuthorizedCall, smartlockId: int, id: AuthorizationId) -> Response:  # noqa: A002
+    authorizations.delete(call.ctx, call.caller, [(_id(smartlockId), id)])
+    return no_content()

@@ -1,0 +1,102 @@
+"""Reading and writing authorizations. Queries that serve a caller say whose account."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
+
+from nukiweb.domain.smartlocks import Authorization
+from nukiweb.store.schema import smartlock_auths
+
+
+def _authorization(row: Row[Any]) -> Authorization:
+    return Authorization(**row._asdict())
+
+
+def insert_authorization(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(insert(smartlock_auths).values(**values))
+
+
+def list_authorizations(
+    conn: Connection,
+    account_id: int,
+    smartlock_id: int | None = None,
+    account_user_id: int | None = None,
+    types: Iterable[int] | None = None,
+) -> list[Authorization]:
+    statement = select(smartlock_auths).where(smartlock_auths.c.account_id == account_id)
+    if smartlock_id is not None:
+        statement = statement.where(smartlock_auths.c.smartlock_id == smartlock_id)
+    if account_user_id is not None and account_user_id < 0:
+        # The spec: "set to a negative number will filter without set accountUserId".
+        statement = statement.where(smartlock_auths.c.account_user_id.is_(None))
+    elif account_user_id is not None:
+        statement = statement.where(smartlock_auths.c.account_user_id == account_user_id)
+    if types is not None:
+        statement = statement.where(smartlock_auths.c.type.in_(list(types)))
+    statement = statement.order_by(smartlock_auths.c.smartlock_id, smartlock_auths.c.auth_id)
+    return [_authorization(row) for row in conn.execute(statement)]
+
+
+def get_authorization(conn: Connection, account_id: int, auth_id: str) -> Authorization | None:
+    row = conn.execute(
+        select(smartlock_auths).where(
+            smartlock_auths.c.account_id == account_id, smartlock_auths.c.id == auth_id
+        )
+    ).first()
+    return None if row is None else _authorization(row)
+
+
+def get_by_id(conn: Connection, auth_id: str) -> Authorization | None:
+    """For the simulated hardware, which knows the authorization, not its owner."""
+    row = conn.execute(select(smartlock_auths).where(smartlock_auths.c.id == auth_id)).first()
+    return None if row is None else _authorization(row)
+
+
+def device_codes(conn: Connection, smartlock_id: int) -> dict[int, str]:
+    """Keypad code → authorization id, of every authorization on the device."""
+    rows = conn.execute(
+        select(smartlock_auths.c.code, smartlock_auths.c.id).where(
+            smartlock_auths.c.smartlock_id == smartlock_id, smartlock_auths.c.code.is_not(None)
+        )
+    )
+    return {row.code: row.id for row in rows}
+
+
+def count_on_device(conn: Connection, smartlock_id: int) -> int:
+    return int(
+        conn.execute(
+            select(func.count()).where(smartlock_auths.c.smartlock_id == smartlock_id)
+        ).scalar_one()
+    )
+
+
+def next_slot(conn: Connection, smartlock_id: int) -> int:
+    """The device's next free authorization slot (authId); 1 is Nuki Web's own."""
+    highest = conn.execute(
+        select(func.max(smartlock_auths.c.auth_id)).where(
+            smartlock_auths.c.smartlock_id == smartlock_id
+        )
+    ).scalar()
+    return max(int(highest or 0), 1) + 1
+
+
+def update_authorization(conn: Connection, auth_id: str, values: dict[str, Any]) -> None:
+    conn.execute(update(smartlock_auths).where(smartlock_auths.c.id == auth_id).values(**values))
+
+
+def claim(conn: Connection, auth_id: str, operation_id: str, pending: str) -> bool:
+    """Marks the authorization in flight unless another operation holds it (one conditional
+    UPDATE, so two concurrent writes cannot both win)."""
+    result = conn.execute(
+        update(smartlock_auths)
+        .where(smartlock_auths.c.id == auth_id, smartlock_auths.c.operation_id.is_(None))
+        .values(operation_id=operation_id, pending=pending, error=None)
+    )
+    return result.rowcount == 1
+
+
+def delete_authorization(conn: Connection, auth_id: str) -> None:
+    conn.execute(delete(smartlock_auths).where(smartlock_auths.c.id == auth_id))
