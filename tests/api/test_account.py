@@ -171,3 +171,12 @@ def test_error_messages_never_echo_a_password(account: AccountFixture) -> None:
     assert response.status_code == 400
     assert "12345678" not in response.text
     assert "'password'" in response.json()["detailMessage"]
+
+
+def test_values_the_store_cannot_hold_are_refused(account: AccountFixture) -> None:
+    # PostgreSQL cannot hold a NUL character (400); SQLite can, and finds no such id (404).
+    nul = account.api.request("DELETE", "/smartlock/auth", json=["a\u0000b"])
+    assert nul.status_code in (400, 404)
+    huge = account.api.get("/smartlock/auth", params={"accountUserId": 2**40})
+    assert huge.status_code in (200, 400)
+    assert account.api.get("/account").status_code == 200

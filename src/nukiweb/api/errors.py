@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from nukiweb.domain import errors
@@ -89,6 +90,13 @@ def install(app: FastAPI) -> None:
         return JSONResponse(
             error_body(str(error.detail)), status_code=error.status_code, headers=error.headers
         )
+
+    @app.exception_handler(DataError)
+    async def unstorable_value(_request: Request, _error: DataError) -> JSONResponse:
+        # A value no column can hold (PostgreSQL refuses NUL characters in text and integers
+        # beyond a column's range): the client's input, refused before anything was written
+        # (the transaction rolled back).
+        return error_response(400, "A supplied value is not valid: the store cannot hold it.")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -98,6 +98,19 @@ class AccountUser:
     update_date: datetime
 
 
+# The fields of an authorization that the device itself stores and enforces.
+DEVICE_COPY_FIELDS = (
+    "code",
+    "enabled",
+    "remote_allowed",
+    "allowed_from_date",
+    "allowed_until_date",
+    "allowed_week_days",
+    "allowed_from_time",
+    "allowed_until_time",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Authorization:
     """An authorization on a device (``SmartlockAuth``)."""
@@ -120,7 +133,8 @@ class Authorization:
     allowed_from_time: int | None
     allowed_until_time: int | None
     last_active_date: datetime | None
-    on_device: bool
+    device_copy: dict[str, Any] | None
+    """What the device holds: the values it last confirmed (``DEVICE_COPY_FIELDS``)."""
     pending: str | None
     operation_id: str | None
     error: str | None

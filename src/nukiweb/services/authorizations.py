@@ -128,7 +128,7 @@ def create(
                 "lock_count": 0,
                 **_window_values(window),
                 "last_active_date": None,
-                "on_device": False,
+                "device_copy": None,
                 "pending": "create",
                 "operation_id": str(uuid.uuid4()),
                 "error": None,

@@ -11,7 +11,7 @@ from sqlalchemy import Connection
 from nukiweb.domain.device_state import Hardware, from_document, to_document
 from nukiweb.domain.devices import device_kind
 from nukiweb.domain.errors import NotFound
-from nukiweb.domain.smartlocks import Device, LogEntry
+from nukiweb.domain.smartlocks import DEVICE_COPY_FIELDS, Device, LogEntry
 from nukiweb.secrets import new_object_id
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import account_users as user_store
@@ -107,8 +107,11 @@ def confirm_authorization(ctx: ServiceContext, authorization_id: str, operation_
             if auth.account_user_id is not None:
                 user_store.settle_leaving_user(conn, auth.account_user_id)
             return
+        copy = {name: getattr(auth, name) for name in DEVICE_COPY_FIELDS}
+        for name in ("allowed_from_date", "allowed_until_date"):
+            copy[name] = None if copy[name] is None else copy[name].isoformat()
         auth_store.update_authorization(
             conn,
             authorization_id,
-            {"on_device": True, "pending": None, "operation_id": None, "error": None},
+            {"device_copy": copy, "pending": None, "operation_id": None, "error": None},
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from nukiweb.bridges.hub import DeviceCommand
@@ -300,9 +301,9 @@ def enter_code(ctx: ServiceContext, caller: Caller, smartlock_id: int, code: int
     if not device.config.get("keypadPaired"):
         raise InvalidParameter("code", "*****", "No keypad is paired with this device.")
     with ctx.db.read() as conn:
-        holder = auth_store.device_codes(conn, smartlock_id).get(code)
+        holder = auth_store.held_codes(conn, smartlock_id).get(code)
         auth = None if holder is None else auth_store.get_by_id(conn, holder)
-    if auth is None or not auth.on_device:
+    if auth is None or auth.device_copy is None:
         _refuse(ctx, device, None, LogTrigger.KEYPAD, WRONG_CODE)
         return
     _use(ctx, device, auth, int(LockAction.UNLOCK), LogTrigger.KEYPAD, remote=False)
@@ -326,7 +327,7 @@ def operate_as(
         raise NotFound("authorization", authorization_id)
     if auth.type == AuthType.KEYPAD_CODE:
         raise InvalidParameter("authorizationId", authorization_id, "Type a keypad code instead.")
-    if not auth.on_device:
+    if auth.device_copy is None:
         raise Conflict("The device does not hold this authorization (yet).")
     trigger = LogTrigger.BUTTON if auth.type == AuthType.FOB else LogTrigger.APP
     _use(ctx, device, auth, action, trigger, remote=remote)
@@ -341,15 +342,16 @@ def _use(
     *,
     remote: bool,
 ) -> None:
+    held = auth.device_copy or {}
     rules = AuthorizationRules(
-        enabled=auth.enabled,
-        remote_allowed=auth.remote_allowed,
+        enabled=held["enabled"],
+        remote_allowed=held["remote_allowed"],
         window=TimeWindow(
-            allowed_from_date=auth.allowed_from_date,
-            allowed_until_date=auth.allowed_until_date,
-            allowed_week_days=auth.allowed_week_days,
-            allowed_from_time=auth.allowed_from_time,
-            allowed_until_time=auth.allowed_until_time,
+            allowed_from_date=_held_date(held["allowed_from_date"]),
+            allowed_until_date=_held_date(held["allowed_until_date"]),
+            allowed_week_days=held["allowed_week_days"],
+            allowed_from_time=held["allowed_from_time"],
+            allowed_until_time=held["allowed_until_time"],
         ),
     )
     now = ctx.clock.now()
@@ -375,6 +377,10 @@ def _use(
             account_user_id=auth.account_user_id,
         )
     )
+
+
+def _held_date(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
 
 
 def _refuse(

@@ -65,6 +65,17 @@ def device_codes(conn: Connection, smartlock_id: int) -> dict[int, str]:
     return {row.code: row.id for row in rows}
 
 
+def held_codes(conn: Connection, smartlock_id: int) -> dict[int, str]:
+    """Keypad code → authorization id, of the codes the device itself holds (confirmed)."""
+    rows = conn.execute(
+        select(smartlock_auths.c.id, smartlock_auths.c.device_copy).where(
+            smartlock_auths.c.smartlock_id == smartlock_id,
+            smartlock_auths.c.device_copy.is_not(None),
+        )
+    )
+    return {row.device_copy["code"]: row.id for row in rows if row.device_copy.get("code")}
+
+
 def count_on_device(conn: Connection, smartlock_id: int) -> int:
     return int(
         conn.execute(

@@ -261,9 +261,9 @@ smartlock_auths = Table(
     Column("allowed_from_time", Integer, nullable=True),
     Column("allowed_until_time", Integer, nullable=True),
     Column("last_active_date", UTCDateTime, nullable=True),
-    # What the device holds: False until it has confirmed the values shown (or while they
-    # could not be sent); the simulated device enforces only what it holds.
-    Column("on_device", Boolean, nullable=False),
+    # What the device holds: the values it last confirmed (none before it confirmed the
+    # creation). The simulated device enforces these, not changes it has yet to receive.
+    Column("device_copy", JSON(none_as_null=True), nullable=True),
     # "create", "update" or "delete" while the device has yet to confirm it.
     Column("pending", String(10), nullable=True),
     Column("operation_id", String(36), nullable=True),

@@ -63,7 +63,7 @@ def upgrade() -> None:
         sa.Column("allowed_from_time", sa.Integer(), nullable=True),
         sa.Column("allowed_until_time", sa.Integer(), nullable=True),
         sa.Column("last_active_date", UTCDateTime(), nullable=True),
-        sa.Column("on_device", sa.Boolean(), nullable=False),
+        sa.Column("device_copy", sa.JSON(), nullable=True),
         sa.Column("pending", sa.String(10), nullable=True),
         sa.Column("operation_id", sa.String(36), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
