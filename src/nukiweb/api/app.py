@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
@@ -31,7 +34,16 @@ ROUTERS = (
 
 def create_app(ctx: ServiceContext, *, simulator_api: bool = False) -> FastAPI:
     """The app; ``simulator_api`` adds nukiweb's simulator control API under /simulator."""
-    app = FastAPI(title="Nuki API", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        ctx.db.keep_reader()  # on the event loop's thread, where requests read
+        yield
+        ctx.db.release_reader()
+
+    app = FastAPI(
+        title="Nuki API", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
     app.state.ctx = ctx
     errors.install(app)
     # Swagger first: its paths are not to be taken by an API route.

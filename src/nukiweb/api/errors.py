@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
+from nukiweb.api.endpoint import check_access
 from nukiweb.domain import errors
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,11 @@ def install(app: FastAPI) -> None:
         return error_response(status_of(error), error.message)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        try:
+            check_access(request)
+        except errors.NukiwebError as refused:
+            return error_response(status_of(refused), refused.message)
         return error_response(400, validation_message(error))
 
     @app.exception_handler(HTTPException)

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
-from nukiweb.api.endpoint import Int32Id, TokenCall, json_list_response, json_response, no_content
+from nukiweb.api.endpoint import Int32Id, json_list_response, json_response, no_content, token_call
 from nukiweb.api.models.common import RequestModel, ResponseModel
 from nukiweb.domain.devices import parse_smartlock_id
 from nukiweb.services import simulator
@@ -85,8 +85,9 @@ def _id(smartlockId: int) -> int:
 
 
 @router.get("/bridges", response_model=list[SimulatedBridge], operation_id="simulator_bridges")
-async def list_bridges(call: TokenCall) -> Response:
+async def list_bridges(request: Request) -> Response:
     """The account's bridges and the devices behind each."""
+    call = token_call(request)
     bridges = [
         SimulatedBridge(
             bridgeId=bridge.bridge_id,
@@ -101,50 +102,57 @@ async def list_bridges(call: TokenCall) -> Response:
 
 
 @router.post("/bridges/{bridgeId}/online", status_code=204, operation_id="simulator_bridge_online")
-async def set_bridge_online(call: TokenCall, bridgeId: Int32Id, body: BridgeOnline) -> Response:
+async def set_bridge_online(request: Request, bridgeId: Int32Id, body: BridgeOnline) -> Response:
     """Take a bridge offline (its devices show ``serverState`` 4) or bring it back."""
+    call = token_call(request)
     simulator.set_bridge_online(call.ctx, call.caller, bridgeId, body.online)
     return no_content()
 
 
 @router.post("/smartlocks/{smartlockId}/fault", status_code=204, operation_id="simulator_fault")
-async def provoke_fault(call: TokenCall, smartlockId: int, body: Fault) -> Response:
+async def provoke_fault(request: Request, smartlockId: int, body: Fault) -> Response:
     """The device's next action ends in this fault (``motor_blocked``)."""
+    call = token_call(request)
     simulator.provoke_fault(call.ctx, call.caller, _id(smartlockId), body.fault)
     return no_content()
 
 
 @router.post("/smartlocks/{smartlockId}/battery", status_code=204, operation_id="simulator_battery")
-async def set_battery(call: TokenCall, smartlockId: int, body: Battery) -> Response:
+async def set_battery(request: Request, smartlockId: int, body: Battery) -> Response:
     """Set the battery charge in percent; at 20 % or less it is critical."""
+    call = token_call(request)
     simulator.set_battery(call.ctx, call.caller, _id(smartlockId), body.charge)
     return no_content()
 
 
 @router.post("/smartlocks/{smartlockId}/door", status_code=204, operation_id="simulator_door")
-async def set_door(call: TokenCall, smartlockId: int, body: Door) -> Response:
+async def set_door(request: Request, smartlockId: int, body: Door) -> Response:
     """Open or close the door: the door sensor reports it and the log says so."""
+    call = token_call(request)
     simulator.set_door(call.ctx, call.caller, _id(smartlockId), body.open)
     return no_content()
 
 
 @router.post("/smartlocks/{smartlockId}/button", status_code=204, operation_id="simulator_button")
-async def press_button(call: TokenCall, smartlockId: int, body: Button) -> Response:
+async def press_button(request: Request, smartlockId: int, body: Button) -> Response:
     """Press the device's button once or twice: what its advanced config says happens."""
+    call = token_call(request)
     simulator.press_button(call.ctx, call.caller, _id(smartlockId), body.presses)
     return no_content()
 
 
 @router.post("/smartlocks/{smartlockId}/turn", status_code=204, operation_id="simulator_turn")
-async def turn_by_hand(call: TokenCall, smartlockId: int, body: Turn) -> Response:
+async def turn_by_hand(request: Request, smartlockId: int, body: Turn) -> Response:
     """Turn the lock by hand (a manual action in the log)."""
+    call = token_call(request)
     simulator.turn_by_hand(call.ctx, call.caller, _id(smartlockId), body.action)
     return no_content()
 
 
 @router.post("/smartlocks/{smartlockId}/ring", status_code=204, operation_id="simulator_ring")
-async def ring(call: TokenCall, smartlockId: int) -> Response:
+async def ring(request: Request, smartlockId: int) -> Response:
     """Ring at an opener's intercom."""
+    call = token_call(request)
     simulator.ring(call.ctx, call.caller, _id(smartlockId))
     return no_content()
 
@@ -152,8 +160,9 @@ async def ring(call: TokenCall, smartlockId: int) -> Response:
 @router.post(
     "/smartlocks/{smartlockId}/firmware", status_code=204, operation_id="simulator_firmware"
 )
-async def set_firmware(call: TokenCall, smartlockId: int, body: Firmware) -> Response:
+async def set_firmware(request: Request, smartlockId: int, body: Firmware) -> Response:
     """Install a firmware version (e.g. one below the simple actions' minimum)."""
+    call = token_call(request)
     simulator.set_firmware(call.ctx, call.caller, _id(smartlockId), body.version)
     return no_content()
 
@@ -161,14 +170,16 @@ async def set_firmware(call: TokenCall, smartlockId: int, body: Firmware) -> Res
 @router.post(
     "/smartlocks/{smartlockId}/night-mode", status_code=204, operation_id="simulator_night_mode"
 )
-async def set_night_mode(call: TokenCall, smartlockId: int, body: NightMode) -> Response:
+async def set_night_mode(request: Request, smartlockId: int, body: NightMode) -> Response:
+    call = token_call(request)
     simulator.set_night_mode(call.ctx, call.caller, _id(smartlockId), body.enabled)
     return no_content()
 
 
 @router.post("/smartlocks/{smartlockId}/keypad", status_code=204, operation_id="simulator_keypad")
-async def pair_keypad(call: TokenCall, smartlockId: int, body: Keypad) -> Response:
+async def pair_keypad(request: Request, smartlockId: int, body: Keypad) -> Response:
     """Pair or unpair a keypad; keypad codes (authorization type 13) need one."""
+    call = token_call(request)
     simulator.pair_keypad(call.ctx, call.caller, _id(smartlockId), body.paired)
     return no_content()
 
@@ -176,9 +187,10 @@ async def pair_keypad(call: TokenCall, smartlockId: int, body: Keypad) -> Respon
 @router.post(
     "/smartlocks/{smartlockId}/keypad/code", status_code=204, operation_id="simulator_keypad_code"
 )
-async def enter_code(call: TokenCall, smartlockId: int, body: KeypadCode) -> Response:
+async def enter_code(request: Request, smartlockId: int, body: KeypadCode) -> Response:
     """Type a code on the keypad: a valid code inside its window unlocks; a wrong or refused
     one writes its log entry and moves nothing."""
+    call = token_call(request)
     simulator.enter_code(call.ctx, call.caller, _id(smartlockId), body.code)
     return no_content()
 
@@ -189,9 +201,10 @@ async def enter_code(call: TokenCall, smartlockId: int, body: KeypadCode) -> Res
     operation_id="simulator_operate_as",
 )
 async def operate_as(
-    call: TokenCall, smartlockId: int, authorizationId: str, body: OperateAs
+    request: Request, smartlockId: int, authorizationId: str, body: OperateAs
 ) -> Response:
     """Operate the device with an app or fob authorization, at the door or ``remote``."""
+    call = token_call(request)
     simulator.operate_as(
         call.ctx, call.caller, _id(smartlockId), authorizationId, body.action, body.remote
     )
@@ -199,13 +212,15 @@ async def operate_as(
 
 
 @router.get("/clock", response_model=Clock, operation_id="simulator_clock")
-async def clock(call: TokenCall) -> Response:
+async def clock(request: Request) -> Response:
+    call = token_call(request)
     manual = call.ctx.simulation is not None and call.ctx.simulation.manual is not None
     return json_response(Clock(manual=manual, now=call.ctx.clock.now().isoformat()))
 
 
 @router.post("/clock/advance", status_code=204, operation_id="simulator_advance")
-async def advance_clock(call: TokenCall, body: Advance) -> Response:
+async def advance_clock(request: Request, body: Advance) -> Response:
     """With ``--manual-clock``: let this many seconds pass; what fell due happens, in order."""
+    call = token_call(request)
     simulator.advance_clock(call.ctx, body.seconds)
     return no_content()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from nukiweb.api.endpoint import (
-    AuthorizedCall,
-    json_list_response,
-    json_response,
+    Call,
+    authorized,
+    json_document_response,
     no_content,
     operation,
 )
@@ -41,20 +41,22 @@ def _id(smartlockId: int) -> int:
 
 @operation(router, "SmartlocksResource_get_get", response_model=list[Smartlock])
 async def list_smartlocks(
-    call: AuthorizedCall,
+    request: Request,
     authId: int | None = None,
     type: int | None = None,  # noqa: A002 - the vendor's filter name
 ) -> Response:
+    call = authorized(request)
     devices = smartlocks.list_devices(call.ctx, call.caller, authId, type)
     now = call.ctx.clock.now()
-    return json_list_response([smartlock(device, now) for device in devices], Smartlock)
+    return json_document_response([smartlock(device, now) for device in devices])
 
 
 @operation(router, "SmartlocksResource_put_put", response_model=Smartlock)
-async def create_smartlock(call: AuthorizedCall, body: SmartlockCreate) -> Response:
+async def create_smartlock(request: Request, body: SmartlockCreate) -> Response:
     """Adds a simulated device to the account (doc §3.2 "Create a smartlock"); the nukiId is
     drawn at random unless given, the firmware and hardware versions are its type's defaults
     unless given."""
+    call = authorized(request)
     device = smartlocks.create_device(
         call.ctx,
         call.caller,
@@ -64,62 +66,65 @@ async def create_smartlock(call: AuthorizedCall, body: SmartlockCreate) -> Respo
         firmware_version=body.firmwareVersion,
         hardware_version=body.hardwareVersion,
     )
-    return json_response(smartlock(device, call.ctx.clock.now()))
+    return json_document_response(smartlock(device, call.ctx.clock.now()))
 
 
 @operation(router, "SmartlockResource_get_get", response_model=Smartlock)
-async def get_smartlock(call: AuthorizedCall, smartlockId: int) -> Response:
+async def get_smartlock(request: Request, smartlockId: int) -> Response:
+    call = authorized(request)
     device = smartlocks.get_device(call.ctx, call.caller, _id(smartlockId))
-    return json_response(smartlock(device, call.ctx.clock.now()))
+    return json_document_response(smartlock(device, call.ctx.clock.now()))
 
 
 @operation(router, "SmartlockResource_post_post", status_code=204)
-async def update_smartlock(
-    call: AuthorizedCall, smartlockId: int, body: SmartlockUpdate
-) -> Response:
+async def update_smartlock(request: Request, smartlockId: int, body: SmartlockUpdate) -> Response:
+    call = authorized(request)
     changes = body.model_dump(exclude_unset=True)
     smartlocks.update_device(call.ctx, call.caller, _id(smartlockId), changes)
     return no_content()
 
 
 @operation(router, "SmartlockResource_delete_delete", status_code=204)
-async def delete_smartlock(call: AuthorizedCall, smartlockId: int) -> Response:
+async def delete_smartlock(request: Request, smartlockId: int) -> Response:
+    call = authorized(request)
     smartlocks.delete_device(call.ctx, call.caller, _id(smartlockId))
     return no_content()
 
 
 @operation(router, "SmartlockActionResource_post_post", status_code=204)
-async def act(call: AuthorizedCall, smartlockId: int, body: SmartlockActionRequest) -> Response:
+async def act(request: Request, smartlockId: int, body: SmartlockActionRequest) -> Response:
     """Accepted at once; the device carries an ``operationId`` until it has acted (423 for
     other writes meanwhile), and an ``error`` if its bridge could not reach it."""
+    call = authorized(request)
     option = body.option or 0
     smartlocks.operate(call.ctx, call.caller, _id(smartlockId), body.action, option)
     return no_content()
 
 
-async def _simple(
-    call: AuthorizedCall, smartlockId: int, kind: Literal["lock", "unlock"]
-) -> Response:
+async def _simple(call: Call, smartlockId: int, kind: Literal["lock", "unlock"]) -> Response:
     smartlocks.lock_or_unlock(call.ctx, call.caller, _id(smartlockId), kind)
     return no_content()
 
 
 @operation(router, "SmartlockLockActionResource_postLock_post", status_code=204)
-async def lock(call: AuthorizedCall, smartlockId: int) -> Response:
+async def lock(request: Request, smartlockId: int) -> Response:
     """Doc §6.1: what locking means for this device; 405 where it cannot."""
+    call = authorized(request)
     return await _simple(call, smartlockId, "lock")
 
 
 @operation(router, "SmartlockUnlockActionResource_postUnlock_post", status_code=204)
-async def unlock(call: AuthorizedCall, smartlockId: int) -> Response:
+async def unlock(request: Request, smartlockId: int) -> Response:
     """Doc §6.1: unlatch with a knob, unlock with a handle, open for an opener."""
+    call = authorized(request)
     return await _simple(call, smartlockId, "unlock")
 
 
 @operation(router, "SmartlockConfigResource_post_post", status_code=204)
 async def update_config(
-    call: AuthorizedCall, smartlockId: int, body: SmartlockConfigUpdate
+    request: Request, smartlockId: int, body: SmartlockConfigUpdate
 ) -> Response:
+    call = authorized(request)
     update = body.model_dump(exclude_none=True)
     smartlocks.update_config_block(call.ctx, call.caller, _id(smartlockId), "config", update)
     return no_content()
@@ -127,9 +132,10 @@ async def update_config(
 
 @operation(router, "SmartlockAdvancedConfigResource_post_post", status_code=204)
 async def update_advanced_config(
-    call: AuthorizedCall, smartlockId: int, body: SmartlockAdvancedConfigUpdate
+    request: Request, smartlockId: int, body: SmartlockAdvancedConfigUpdate
 ) -> Response:
     """For Smart Locks (types 0 and 4); 400 for other devices."""
+    call = authorized(request)
     update = body.model_dump(exclude_none=True)
     smartlocks.update_config_block(
         call.ctx, call.caller, _id(smartlockId), "advanced_config", update
@@ -139,9 +145,10 @@ async def update_advanced_config(
 
 @operation(router, "SmartlockOpenerAdvancedConfigResource_post_post", status_code=204)
 async def update_opener_config(
-    call: AuthorizedCall, smartlockId: int, body: SmartlockOpenerAdvancedConfigUpdate
+    request: Request, smartlockId: int, body: SmartlockOpenerAdvancedConfigUpdate
 ) -> Response:
     """For openers only; 400 for other devices."""
+    call = authorized(request)
     update = body.model_dump(exclude_none=True)
     smartlocks.update_config_block(
         call.ctx, call.caller, _id(smartlockId), "opener_advanced_config", update
@@ -151,9 +158,10 @@ async def update_opener_config(
 
 @operation(router, "SmartdoorAdvancedConfigResource_post_post", status_code=204)
 async def update_smartdoor_config(
-    call: AuthorizedCall, smartlockId: int, body: SmartlockSmartdoorAdvancedConfigUpdate
+    request: Request, smartlockId: int, body: SmartlockSmartdoorAdvancedConfigUpdate
 ) -> Response:
     """For smart doors only; 400 for other devices."""
+    call = authorized(request)
     update = body.model_dump(exclude_none=True)
     smartlocks.update_config_block(
         call.ctx, call.caller, _id(smartlockId), "smartdoor_advanced_config", update
@@ -163,16 +171,18 @@ async def update_smartdoor_config(
 
 @operation(router, "SmartlockWebConfigResource_post_post", status_code=204)
 async def update_web_config(
-    call: AuthorizedCall, smartlockId: int, body: SmartlockWebConfigUpdate
+    request: Request, smartlockId: int, body: SmartlockWebConfigUpdate
 ) -> Response:
+    call = authorized(request)
     update = body.model_dump(exclude_none=True)
     smartlocks.update_config_block(call.ctx, call.caller, _id(smartlockId), "web_config", update)
     return no_content()
 
 
 @operation(router, "SmartlockBulkWebConfigResource_post_post", status_code=204)
-async def bulk_web_config(call: AuthorizedCall, body: BulkWebConfigRequest) -> Response:
+async def bulk_web_config(request: Request, body: BulkWebConfigRequest) -> Response:
     """All or nothing: one unknown smartlockId and nothing changes."""
+    call = authorized(request)
     requests = [
         (_id(request.smartlockId), request.webConfig.model_dump(exclude_none=True))
         for request in body.webConfigRequests or []
@@ -183,15 +193,15 @@ async def bulk_web_config(call: AuthorizedCall, body: BulkWebConfigRequest) -> R
 
 
 @operation(router, "SmartlockAdminPinResource_post_post", status_code=204)
-async def update_admin_pin(
-    call: AuthorizedCall, smartlockId: int, body: AdminPinUpdate
-) -> Response:
+async def update_admin_pin(request: Request, smartlockId: int, body: AdminPinUpdate) -> Response:
     """The admin PIN is stored hashed."""
+    call = authorized(request)
     smartlocks.set_admin_pin(call.ctx, call.caller, _id(smartlockId), body.adminPin)
     return no_content()
 
 
 @operation(router, "SmartlockSyncResource_post_post", status_code=204)
-async def sync(call: AuthorizedCall, smartlockId: int) -> Response:
+async def sync(request: Request, smartlockId: int) -> Response:
+    call = authorized(request)
     smartlocks.sync(call.ctx, call.caller, _id(smartlockId))
     return no_content()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Response
+from fastapi import APIRouter, Body, Path, Request, Response
 
 from nukiweb.api.endpoint import (
-    AuthorizedCall,
+    authorized,
     json_list_response,
     json_response,
     no_content,
@@ -64,9 +64,10 @@ def _sent(
 
 @operation(router, "SmartlocksAuthsResource_get_get", response_model=list[SmartlockAuth])
 async def list_all(
-    call: AuthorizedCall, accountUserId: int | None = None, types: str | None = None
+    request: Request, accountUserId: int | None = None, types: str | None = None
 ) -> Response:
     """Every authorization on the account's devices; ``types`` is comma-separated (``0,13``)."""
+    call = authorized(request)
     auths = authorizations.list_authorizations(
         call.ctx, call.caller, account_user_id=accountUserId, types=types
     )
@@ -74,9 +75,10 @@ async def list_all(
 
 
 @operation(router, "SmartlocksAuthsResource_put_put", status_code=204)
-async def create_on_devices(call: AuthorizedCall, body: SmartlocksAuthCreate) -> Response:
+async def create_on_devices(request: Request, body: SmartlocksAuthCreate) -> Response:
     """One authorization on each of ``smartlockIds``, all or none; each carries an
     ``operationId`` until its device has confirmed it."""
+    call = authorized(request)
     smartlock_ids = [_id(smartlock_id) for smartlock_id in body.smartlockIds]
     authorizations.create(call.ctx, call.caller, smartlock_ids, _new(body))
     return no_content()
@@ -84,9 +86,10 @@ async def create_on_devices(call: AuthorizedCall, body: SmartlocksAuthCreate) ->
 
 @operation(router, "SmartlocksAuthsResource_post_post", status_code=204)
 async def update_many(
-    call: AuthorizedCall, body: Annotated[list[SmartlockAuthMultiUpdate], Body(max_length=1000)]
+    request: Request, body: Annotated[list[SmartlockAuthMultiUpdate], Body(max_length=1000)]
 ) -> Response:
     """Partial updates: only the fields sent change."""
+    call = authorized(request)
     changes = [(None, update.id, _sent(update, exclude={"id"})) for update in body]
     authorizations.update(call.ctx, call.caller, changes)
     return no_content()
@@ -94,17 +97,17 @@ async def update_many(
 
 @operation(router, "SmartlocksAuthsResource_delete_delete", status_code=204)
 async def delete_many(
-    call: AuthorizedCall,
+    request: Request,
     body: Annotated[list[Annotated[str, Body(max_length=24)]], Body(max_length=1000)],
 ) -> Response:
+    call = authorized(request)
     authorizations.delete(call.ctx, call.caller, [(None, auth_id) for auth_id in body])
     return no_content()
 
 
 @operation(router, "SmartlockAuthsResource_get_get", response_model=list[SmartlockAuth])
-async def list_for_device(
-    call: AuthorizedCall, smartlockId: int, types: str | None = None
-) -> Response:
+async def list_for_device(request: Request, smartlockId: int, types: str | None = None) -> Response:
+    call = authorized(request)
     auths = authorizations.list_authorizations(
         call.ctx, call.caller, smartlock_id=_id(smartlockId), types=types
     )
@@ -113,8 +116,9 @@ async def list_for_device(
 
 @operation(router, "SmartlockAuthsResource_put_put", status_code=204)
 async def create_on_device(
-    call: AuthorizedCall, smartlockId: int, body: SmartlockAuthCreate
+    request: Request, smartlockId: int, body: SmartlockAuthCreate
 ) -> Response:
+    call = authorized(request)
     authorizations.create(call.ctx, call.caller, [_id(smartlockId)], _new(body))
     return no_content()
 
@@ -123,34 +127,38 @@ async def create_on_device(
     router, "SmartlockAuthWithSharedKeyResource_post_post", response_model=list[SmartlockAuth]
 )
 async def create_with_shared_key(
-    call: AuthorizedCall, smartlockId: int, body: SmartlockAuthWithSharedKeyCreate
+    request: Request, smartlockId: int, body: SmartlockAuthWithSharedKeyCreate
 ) -> Response:
     """An app authorization (type 0) answered at once, pending until the device confirms."""
+    call = authorized(request)
     new = _new(body, type=0, remote_allowed=True)
     created = authorizations.create(call.ctx, call.caller, [_id(smartlockId)], new)
     return json_list_response([SmartlockAuth.of(auth) for auth in created], SmartlockAuth)
 
 
 @operation(router, "SmartlockAuthResource_get_get", response_model=SmartlockAuth)
-async def get_one(call: AuthorizedCall, smartlockId: int, id: AuthorizationId) -> Response:  # noqa: A002
+async def get_one(request: Request, smartlockId: int, id: AuthorizationId) -> Response:  # noqa: A002
+    call = authorized(request)
     auth = authorizations.get_authorization(call.ctx, call.caller, _id(smartlockId), id)
     return json_response(SmartlockAuth.of(auth))
 
 
 @operation(router, "SmartlockAuthResource_post_post", status_code=204)
 async def update_one(
-    call: AuthorizedCall,
+    request: Request,
     smartlockId: int,
     id: AuthorizationId,  # noqa: A002 - the vendor's parameter name
     body: SmartlockAuthUpdate,
 ) -> Response:
     """Partial: only the fields sent change (time windows are kept unless sent)."""
+    call = authorized(request)
     changes = [(_id(smartlockId), id, _sent(body))]
     authorizations.update(call.ctx, call.caller, changes)
     return no_content()
 
 
 @operation(router, "SmartlockAuthResource_delete_delete", status_code=204)
-async def delete_one(call: AuthorizedCall, smartlockId: int, id: AuthorizationId) -> Response:  # noqa: A002
+async def delete_one(request: Request, smartlockId: int, id: AuthorizationId) -> Response:  # noqa: A002
+    call = authorized(request)
     authorizations.delete(call.ctx, call.caller, [(_id(smartlockId), id)])
     return no_content()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from nukiweb.api.endpoint import AuthorizedCall, json_list_response, operation
+from nukiweb.api.endpoint import authorized, json_list_response, operation
 from nukiweb.api.models.smartlock import SmartlockLog
 from nukiweb.api.smartlock_views import smartlock_log
 from nukiweb.domain.devices import parse_smartlock_id
@@ -17,7 +17,7 @@ router = APIRouter()
 
 @operation(router, "SmartlocksLogsResource_get_get", response_model=list[SmartlockLog])
 async def list_logs(
-    call: AuthorizedCall,
+    request: Request,
     accountUserId: int | None = None,
     fromDate: str | None = None,
     toDate: str | None = None,
@@ -26,6 +26,7 @@ async def list_logs(
     limit: int = DEFAULT_LIMIT,
 ) -> Response:
     """Entries of all the account's devices; ``id`` pages to entries older than that one."""
+    call = authorized(request)
     query = LogQuery(
         account_user_id=accountUserId,
         from_date=parse_date(fromDate, "fromDate"),
@@ -40,7 +41,7 @@ async def list_logs(
 
 @operation(router, "SmartlockLogsResource_get_get", response_model=list[SmartlockLog])
 async def list_device_logs(
-    call: AuthorizedCall,
+    request: Request,
     smartlockId: int,
     authId: str | None = Query(default=None, max_length=24),
     accountUserId: int | None = None,
@@ -50,6 +51,7 @@ async def list_device_logs(
     id: str | None = Query(default=None, max_length=24),  # noqa: A002 - the vendor's name
     limit: int = DEFAULT_LIMIT,
 ) -> Response:
+    call = authorized(request)
     parse_smartlock_id(smartlockId)
     query = LogQuery(
         smartlock_id=smartlockId,

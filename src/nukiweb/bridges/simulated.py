@@ -218,12 +218,14 @@ class SimulatedBridges:
             if self._chains.get(smartlock_id) is chain:
                 del self._chains[smartlock_id]
             return
-        at, callback = chain.events.pop(0)
+        at = chain.events[0][0]
 
         def run() -> None:
-            if chain.cancelled:
-                return
-            _logged(smartlock_id, callback)()
+            # Everything due at this moment runs in one go: no request is served between a
+            # device's simultaneous changes (with motor time 0, the whole action).
+            while chain.events and chain.events[0][0] <= at and not chain.cancelled:
+                _at, callback = chain.events.pop(0)
+                _logged(smartlock_id, callback)()
             self._next(smartlock_id, chain, at)
 
         chain.timer = self._scheduler.call_later(at - now, run)

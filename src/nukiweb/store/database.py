@@ -66,6 +66,7 @@ def _begin_immediate(connection: Connection) -> None:
 class Database:
     def __init__(self, url: str | URL) -> None:
         self.url = normalise_url(url)
+        self._readers = threading.local()
         if self.url.drivername == "sqlite":
             if self.url.database and self.url.database != ":memory:":
                 Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -91,10 +92,27 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A connection for reads; nothing it does is committed."""
-        # Returning the connection to the pool rolls its transaction back.
-        with self.engine.connect() as connection:
+        """A connection for reads; nothing it does is committed.
+
+        Each thread keeps one reading connection (the server's event loop is one thread, and
+        reads are the hot path): its transaction ends after every read, so the next one sees
+        what was committed meanwhile. A nested read gets a connection of its own."""
+        connection: Connection | None = getattr(self._readers, "connection", None)
+        if connection is None or connection.closed or getattr(self._readers, "busy", False):
+            with self.engine.connect() as fresh:
+                yield fresh
+            return
+        self._readers.busy = True
+        try:
             yield connection
+        finally:
+            self._readers.busy = False
+            connection.rollback()
+
+    def keep_reader(self) -> None:
+        """Give the calling thread (the server's event loop) its long-lived reading
+        connection."""
+        self._readers.connection = self.engine.connect()
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration. Several processes may start at once: the
@@ -117,6 +135,12 @@ class Database:
                 if not self.is_postgresql:
                     # The connection's transaction mode was changed: do not pool it again.
                     connection.invalidate()
+
+    def release_reader(self) -> None:
+        connection = getattr(self._readers, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._readers.connection = None
 
     def dispose(self) -> None:
         self.engine.dispose()
