@@ -42,7 +42,9 @@ class Account(ResponseModel):
 
     @classmethod
     def of(cls, account: AccountRecord) -> Self:
-        return cls(
+        # Built without validation: every value comes from the store, which only ever holds
+        # validated ones, and GET /account is the hottest read there is.
+        return cls.model_construct(
             accountId=account.account_id,
             type=account.type,
             email=account.email,
@@ -51,8 +53,12 @@ class Account(ResponseModel):
             masterAccountId=account.master_account_id,
             rights=None if account.rights is None else int(account.rights),
             language=account.language,
-            config=None if account.config is None else AccountConfig(**account.config),
-            profile=None if account.profile is None else AccountProfile(**account.profile),
+            config=None
+            if account.config is None
+            else AccountConfig.model_construct(**account.config),
+            profile=None
+            if account.profile is None
+            else AccountProfile.model_construct(**account.profile),
             creationDate=account.creation_date,
             updateDate=account.update_date,
         )
