@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from nukiweb.services import smartlocks
 from nukiweb.store.schema import bridges
 from tests.devices import (
     LNG_TIMEOUT,
@@ -378,19 +377,19 @@ def test_simple_unlock_of_a_lock_with_a_knob_unlatches(
 def test_simple_unlock_of_a_lock_with_a_handle_unlocks(
     account: AccountFixture, device_type: int
 ) -> None:
-    # No API makes a device with a handle (PUT /smartlock has no such field): it is added
-    # in-process, on the server's own store, as `nukiweb admin add-device` would.
     api = account.api
-    ctx = api.server.ctx
-    smartlock_id = smartlocks.add_device(
-        ctx, account.account_id, device_type, "Handle", has_handle=True
-    ).smartlock_id
+    smartlock_id = add_device(account, device_type)
+    simulate(api, smartlock_id, "handle", handle=True)
     assert _simple(api, smartlock_id, "unlock").status_code == 204
     advance(api, 0)
     assert state(api, smartlock_id)["state"] == 2  # unlocking
     advance(api, MOTOR_TIME)
     assert state(api, smartlock_id)["state"] == 3
     _check_log_entry(account, smartlock_id, device_type, 1)
+    simulate(api, smartlock_id, "handle", handle=False)
+    assert _simple(api, smartlock_id, "unlock").status_code == 204
+    advance(api, MOTOR_TIME + 60)
+    assert _logged_actions(api, smartlock_id) == [1, 3]  # then a knob: unlatch
 
 
 def test_simple_lock_of_an_opener_deactivates_ring_to_open_and_continuous_mode(

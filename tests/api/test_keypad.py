@@ -286,6 +286,17 @@ def test_a_valid_code_unlocks_and_is_logged(account: AccountFixture) -> None:
     assert in_account_log["id"] == entry["id"]
 
 
+def test_a_valid_code_opens_the_door_at_an_opener(account: AccountFixture) -> None:
+    opener = add_device(account, 2)
+    simulate(account.api, opener, "keypad", paired=True)
+    confirmed_auth(account, opener, "Entrance", type=13, code=456789)
+    enter(account.api, opener, 456789)
+    advance(account.api, 0)
+    assert state(account.api, opener)["state"] == 5  # open: the electric strike buzzes
+    entry = newest_log(account.api, opener)
+    assert (entry["action"], entry["trigger"], entry["name"]) == (3, KEYPAD, "Entrance")
+
+
 def test_a_wrong_code_is_logged_and_moves_nothing(account: AccountFixture) -> None:
     lock = add_device(account, 4)
     code = confirmed_auth(account, lock, "Front door", type=13, code=345678)

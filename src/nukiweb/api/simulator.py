@@ -53,6 +53,10 @@ class Firmware(RequestModel):
     version: Annotated[str, Field(max_length=20)]
 
 
+class Handle(RequestModel):
+    handle: bool
+
+
 class NightMode(RequestModel):
     enabled: bool
 
@@ -164,6 +168,15 @@ async def set_firmware(request: Request, smartlockId: int, body: Firmware) -> Re
     """Install a firmware version (e.g. one below the simple actions' minimum)."""
     call = token_call(request)
     simulator.set_firmware(call.ctx, call.caller, _id(smartlockId), body.version)
+    return no_content()
+
+
+@router.post("/smartlocks/{smartlockId}/handle", status_code=204, operation_id="simulator_handle")
+async def set_handle(request: Request, smartlockId: int, body: Handle) -> Response:
+    """Give the door a handle outside (``/action/unlock`` then unlocks) or a knob (it
+    unlatches)."""
+    call = token_call(request)
+    simulator.set_handle(call.ctx, call.caller, _id(smartlockId), body.handle)
     return no_content()
 
 

@@ -183,12 +183,12 @@ async def update_web_config(
 async def bulk_web_config(request: Request, body: BulkWebConfigRequest) -> Response:
     """All or nothing: one unknown smartlockId and nothing changes."""
     call = authorized(request)
-    requests = [
-        (_id(request.smartlockId), request.webConfig.model_dump(exclude_none=True))
-        for request in body.webConfigRequests or []
-        if request.smartlockId is not None and request.webConfig is not None
+    updates = [
+        (_id(item.smartlockId), item.webConfig.model_dump(exclude_none=True))
+        for item in body.webConfigRequests or []
+        if item.smartlockId is not None and item.webConfig is not None
     ]
-    smartlocks.bulk_web_config(call.ctx, call.caller, requests)
+    smartlocks.bulk_web_config(call.ctx, call.caller, updates)
     return no_content()
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import APIRouter, Query, Request, Response
 
-from nukiweb.api.endpoint import authorized, json_list_response, operation
+from nukiweb.api.endpoint import Call, authorized, json_list_response, operation
 from nukiweb.api.models.smartlock import SmartlockLog
 from nukiweb.api.smartlock_views import smartlock_log
 from nukiweb.domain.devices import parse_smartlock_id
@@ -27,16 +29,8 @@ async def list_logs(
 ) -> Response:
     """Entries of all the account's devices; ``id`` pages to entries older than that one."""
     call = authorized(request)
-    query = LogQuery(
-        account_user_id=accountUserId,
-        from_date=parse_date(fromDate, "fromDate"),
-        to_date=parse_date(toDate, "toDate"),
-        action=action,
-        before_id=id,
-        limit=limit,
-    )
-    entries = smartlock_logs.list_entries(call.ctx, call.caller, query)
-    return json_list_response([smartlock_log(entry) for entry in entries], SmartlockLog)
+    query = LogQuery(account_user_id=accountUserId, action=action, before_id=id, limit=limit)
+    return _entries(call, query, fromDate, toDate)
 
 
 @operation(router, "SmartlockLogsResource_get_get", response_model=list[SmartlockLog])
@@ -57,11 +51,18 @@ async def list_device_logs(
         smartlock_id=smartlockId,
         auth_id=authId,
         account_user_id=accountUserId,
-        from_date=parse_date(fromDate, "fromDate"),
-        to_date=parse_date(toDate, "toDate"),
         action=action,
         before_id=id,
         limit=limit,
     )
-    entries = smartlock_logs.list_entries(call.ctx, call.caller, query)
+    return _entries(call, query, fromDate, toDate)
+
+
+def _entries(call: Call, query: LogQuery, from_date: str | None, to_date: str | None) -> Response:
+    dated = replace(
+        query,
+        from_date=parse_date(from_date, "fromDate"),
+        to_date=parse_date(to_date, "toDate"),
+    )
+    entries = smartlock_logs.list_entries(call.ctx, call.caller, dated)
     return json_list_response([smartlock_log(entry) for entry in entries], SmartlockLog)

@@ -105,6 +105,15 @@ def set_battery(ctx: ServiceContext, caller: Caller, smartlock_id: int, charge: 
     _change(ctx, smartlock_id, drained)
 
 
+def set_handle(ctx: ServiceContext, caller: Caller, smartlock_id: int, handle: bool) -> None:
+    """Whether the door has a handle outside (doc §6.1: ``/action/unlock`` then unlocks
+    instead of unlatching)."""
+    device = _device(ctx, caller, smartlock_id)
+    if not device_kind(device.type).has_motor:
+        raise InvalidParameter("handle", handle, "Only a lock's door has a handle or a knob.")
+    _change(ctx, smartlock_id, lambda h: replace(h, has_handle=handle))
+
+
 def set_night_mode(ctx: ServiceContext, caller: Caller, smartlock_id: int, on: bool) -> None:
     _device(ctx, caller, smartlock_id)
     _change(
@@ -306,7 +315,9 @@ def enter_code(ctx: ServiceContext, caller: Caller, smartlock_id: int, code: int
     if auth is None or auth.device_copy is None:
         _refuse(ctx, device, None, LogTrigger.KEYPAD, WRONG_CODE)
         return
-    _use(ctx, device, auth, int(LockAction.UNLOCK), LogTrigger.KEYPAD, remote=False)
+    # A keypad opens the door: an opener actuates the electric strike, a lock unlocks.
+    opens = OpenerAction.ELECTRIC_STRIKE_ACTUATION if device.type is DeviceType.OPENER else None
+    _use(ctx, device, auth, int(opens or LockAction.UNLOCK), LogTrigger.KEYPAD, remote=False)
 
 
 def operate_as(
