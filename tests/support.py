@@ -47,7 +47,9 @@ def running_server(database_url: str) -> Iterator[RunningServer]:
     database = Database(database_url)
     database.upgrade()
     # Simulated time stands still until a test advances it (POST /simulator/clock/advance).
-    ctx = build_context(database, manual_clock=True, start=SIMULATION_START)
+    ctx = build_context(
+        database, manual_clock=True, start=SIMULATION_START, allow_local_webhooks=True
+    )
     port = free_port()
     app = create_app(ctx, simulator_api=True)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

@@ -13,6 +13,7 @@ from nukiweb.bridges.simulated import SimulationSpeed
 from nukiweb.domain.errors import NukiwebError
 from nukiweb.domain.scopes import ALL_SCOPES, parse_scopes
 from nukiweb.runtime import build_context
+from nukiweb.secretbox import SecretBox
 from nukiweb.services.context import ServiceContext
 from nukiweb.store.database import Database, default_url
 
@@ -49,10 +50,17 @@ def open_context(
     *,
     speed: SimulationSpeed | None = None,
     manual_clock: bool = False,
+    allow_local_webhooks: bool = False,
 ) -> ServiceContext:
     database = Database(database_url or default_url(data_dir))
     database.upgrade()
-    return build_context(database, speed=speed, manual_clock=manual_clock)
+    return build_context(
+        database,
+        speed=speed,
+        manual_clock=manual_clock,
+        secrets=SecretBox.for_data_dir(data_dir),
+        allow_local_webhooks=allow_local_webhooks,
+    )
 
 
 @app.command()
@@ -79,6 +87,10 @@ def serve(
     manual_clock: Annotated[
         bool, typer.Option(help="Simulated time moves only through /simulator/clock/advance.")
     ] = False,
+    allow_local_webhooks: Annotated[
+        bool,
+        typer.Option(help="Let webhooks go to http and local addresses; implied by --demo."),
+    ] = False,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
 ) -> None:
     """Run the Web API server (migrating the store first)."""
@@ -89,7 +101,13 @@ def serve(
     from nukiweb.services.smartlocks import abandon_interrupted_operations
 
     speed = SimulationSpeed(motor_time, time_scale)
-    ctx = open_context(database_url, data_dir, speed=speed, manual_clock=manual_clock)
+    ctx = open_context(
+        database_url,
+        data_dir,
+        speed=speed,
+        manual_clock=manual_clock,
+        allow_local_webhooks=allow_local_webhooks or demo,
+    )
     abandon_interrupted_operations(ctx)
     if demo:
         print_demo(seed_demo(ctx), host, port)

@@ -8,6 +8,7 @@ from nukiweb.bridges.hub import SIMULATED
 from nukiweb.bridges.scheduler import LoopScheduler, ManualScheduler, Scheduler
 from nukiweb.bridges.simulated import SimulatedBridges, SimulationSpeed
 from nukiweb.clock import ManualClock, SystemClock
+from nukiweb.secretbox import SecretBox
 from nukiweb.services.context import ServiceContext, Simulation
 from nukiweb.store.database import Database
 
@@ -18,6 +19,8 @@ def build_context(
     speed: SimulationSpeed | None = None,
     manual_clock: bool = False,
     start: datetime | None = None,
+    secrets: SecretBox | None = None,
+    allow_local_webhooks: bool = False,
 ) -> ServiceContext:
     """A context whose simulated devices move in real time at ``speed``, or only when the
     manual clock is advanced; a manual clock starts at ``start`` (default: now)."""
@@ -30,6 +33,8 @@ def build_context(
         manual = None
         scheduler = LoopScheduler()
         ctx = ServiceContext(database, SystemClock())
+    ctx.secrets = secrets or SecretBox.ephemeral()
+    ctx.allow_local_webhooks = allow_local_webhooks
     bridges = SimulatedBridges(ctx, scheduler, speed or SimulationSpeed())
     ctx.hub.register(SIMULATED, bridges)
     ctx.simulation = Simulation(bridges, manual)

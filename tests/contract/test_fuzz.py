@@ -3,11 +3,12 @@
 Each operation gets its own fresh account with an all-scopes token, so that a destructive one
 (DELETE /account, a password change) starves only itself. Cases are valid and invalid inputs
 generated from the vendor's description, aimed at random ids and at resources the account owns
-(a sub-account, an API key, a token), some with plausible values in the fields whose rules the
-spec gives only in prose. Every response must be no server error; a successful one must match
-the spec (checked by our ``ContractValidator``, which knows the spec's errata); an error must
-carry the vendor's JSON error body. Error statuses the spec does not list are accepted: nukiweb
-answers 404 for others' ids and 400 for bad input where the vendor's description omits them.
+(a sub-account, an API key, a token, a decentral webhook, a notification), some with plausible
+values in the fields whose rules the spec gives only in prose. Every response must be no server
+error; a successful one must match the spec (checked by our ``ContractValidator``, which knows
+the spec's errata); an error must carry the vendor's JSON error body. Error statuses the spec
+does not list are accepted: nukiweb answers 404 for others' ids and 400 for bad input where the
+vendor's description omits them.
 """
 
 from __future__ import annotations
@@ -95,12 +96,24 @@ def owned_resources(account: AccountFixture) -> dict[str, Any]:
     )
     assert granted.status_code == 204, granted.text
     authorization = account.api.get(f"/smartlock/{devices[4]}/auth").json()[0]["id"]
+    webhook = account.api.put(
+        "/api/decentralWebhook",
+        json={"webhookUrl": "http://127.0.0.1:9/fuzz", "webhookFeatures": ["DEVICE_LOGS"]},
+    )
+    assert webhook.status_code == 200, webhook.text
+    notification = account.api.put(
+        "/notification",
+        json={"pushId": "fuzz-push-id", "os": 0, "settings": [{"triggerEvents": ["lock"]}]},
+    )
+    assert notification.status_code == 200, notification.text
     return {
         "accountUserId": user_id,
         "authorizationId": authorization,
         "accountId": sub.json()["accountId"],
         "apiKeyId": key_id,
         "id": token.json()["id"],
+        "id:decentralWebhook": webhook.json()["id"],
+        "notificationId": notification.json()["notificationId"],
         "smartlockId": devices[4],
         "smartlockId:opener": devices[2],
         "smartlockId:smartdoor": devices[3],
@@ -115,6 +128,8 @@ def owned_parameter(operation: APIOperation, name: str, owned: dict[str, Any]) -
         return owned["smartlockId:smartdoor"]
     if name == "id" and "/auth/" in operation.path:
         return owned["authorizationId"]
+    if name == "id" and operation.path.startswith("/api/decentralWebhook/"):
+        return owned["id:decentralWebhook"]
     return owned[name]
 
 

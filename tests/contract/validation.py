@@ -38,6 +38,7 @@ SPEC_ERRATA = {
     "SmartlockLog.state": "0 for success, which the text lists (the spec says minimum 1)",
     "SmartlockAuth.type": "13 keypad code and the others its text lists (the spec says maximum 2)",
     "SmartlockAuth.operationId": "a string, as on every other schema (the spec says ObjectId)",
+    "WebhookMessage.body": "any JSON object, a webhook's body (the spec says one of objects only)",
 }
 
 
@@ -71,6 +72,7 @@ def _erratum_spec() -> dict[str, Any]:
     schemas["SmartlockLog"]["properties"]["state"]["minimum"] = 0
     schemas["SmartlockAuth"]["properties"]["type"]["maximum"] = 15
     schemas["SmartlockAuth"]["properties"]["operationId"] = {"type": "string"}
+    schemas["WebhookMessage"]["properties"]["body"]["additionalProperties"] = {}
     return spec
 
 

@@ -1,4 +1,5 @@
-"""Tag ApiKey: an account's API keys and the API tokens issued under them."""
+"""Tag ApiKey: an account's API keys, the API tokens issued under them and their advanced API
+keys (with the central webhook)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from nukiweb.api.models.api_key import (
     ApiKeyTokenUpdate,
     ApiKeyUpdate,
 )
-from nukiweb.services import api_keys
+from nukiweb.api.models.webhooks import AdvancedApiKey, AdvancedApiKeyCreate, AdvancedApiKeyUpdate
+from nukiweb.services import api_keys, webhook_subscriptions
 
 router = APIRouter()
 
@@ -96,4 +98,49 @@ async def delete_api_key_token(
 ) -> Response:
     call = authorized(request)
     api_keys.delete_token(call.ctx, call.caller, apiKeyId, id)
+    return no_content()
+
+
+@operation(router, "ApiKeyAdvancedResource_get_get", response_model=AdvancedApiKey)
+async def get_advanced_api_key(request: Request, apiKeyId: Int32Id) -> Response:
+    """The client ``secret`` signs the central webhook's POSTs (``X-Nuki-Signature-SHA256``)."""
+    call = authorized(request)
+    advanced = webhook_subscriptions.get_advanced_key(call.ctx, call.caller, apiKeyId)
+    return json_response(AdvancedApiKey.of(advanced))
+
+
+@operation(router, "ApiKeyAdvancedResource_put_put", status_code=204)
+async def create_advanced_api_key(
+    request: Request, apiKeyId: Int32Id, body: AdvancedApiKeyCreate
+) -> Response:
+    """nukiweb approves the application at once (status ACTIVE); 409 if the key has one."""
+    call = authorized(request)
+    webhook_subscriptions.create_advanced_key(call.ctx, call.caller, apiKeyId, body.model_dump())
+    return no_content()
+
+
+@operation(router, "ApiKeyAdvancedResource_post_post", status_code=204)
+async def update_advanced_api_key(
+    request: Request, apiKeyId: Int32Id, body: AdvancedApiKeyUpdate
+) -> Response:
+    call = authorized(request)
+    webhook_subscriptions.update_advanced_key(
+        call.ctx, call.caller, apiKeyId, body.webhookUrl, body.webhookFeatures
+    )
+    return no_content()
+
+
+@operation(router, "ApiKeyAdvancedResource_delete_delete", status_code=204)
+async def delete_advanced_api_key(request: Request, apiKeyId: Int32Id) -> Response:
+    """Deletes the advanced API key and its central webhook."""
+    call = authorized(request)
+    webhook_subscriptions.delete_advanced_key(call.ctx, call.caller, apiKeyId)
+    return no_content()
+
+
+@operation(router, "ApiKeyAdvancedReactivateResource_post_post", status_code=204)
+async def reactivate_advanced_api_key(request: Request, apiKeyId: Int32Id) -> Response:
+    """Sets a DEACTIVATED central webhook ACTIVE again; delivery resumes at once."""
+    call = authorized(request)
+    webhook_subscriptions.reactivate_advanced_key(call.ctx, call.caller, apiKeyId)
     return no_content()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,8 +12,11 @@ from fastapi.routing import APIRoute
 from nukiweb.api import (
     account,
     account_user,
+    advanced_actions,
+    advanced_api,
     api_key,
     errors,
+    notification,
     simulator,
     smartlock,
     smartlock_auth,
@@ -21,11 +25,15 @@ from nukiweb.api import (
     unimplemented,
 )
 from nukiweb.services.context import ServiceContext
+from nukiweb.webhooks.delivery import DeliveryWorker
 
 ROUTERS = (
     account.router,
+    advanced_actions.router,
     account_user.router,
+    advanced_api.router,
     api_key.router,
+    notification.router,
     smartlock.router,
     smartlock_auth.router,
     smartlock_log.router,
@@ -38,7 +46,13 @@ def create_app(ctx: ServiceContext, *, simulator_api: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ctx.db.keep_reader()  # on the event loop's thread, where requests read
+        worker = DeliveryWorker(ctx)
+        ctx.on_event = worker.wake
+        delivering = asyncio.create_task(worker.run())
         yield
+        ctx.on_event = None
+        await worker.stop()
+        await delivering
         ctx.db.release_reader()
 
     app = FastAPI(

@@ -35,7 +35,7 @@ def _id(smartlockId: int) -> int:
     return smartlockId
 
 
-def _new(
+def new_authorization(
     body: SmartlockAuthCreate | SmartlockAuthWithSharedKeyCreate, **overrides: object
 ) -> NewAuthorization:
     fields = body.model_dump(exclude_unset=True)
@@ -80,7 +80,7 @@ async def create_on_devices(request: Request, body: SmartlocksAuthCreate) -> Res
     ``operationId`` until its device has confirmed it."""
     call = authorized(request)
     smartlock_ids = [_id(smartlock_id) for smartlock_id in body.smartlockIds]
-    authorizations.create(call.ctx, call.caller, smartlock_ids, _new(body))
+    authorizations.create(call.ctx, call.caller, smartlock_ids, new_authorization(body))
     return no_content()
 
 
@@ -119,7 +119,7 @@ async def create_on_device(
     request: Request, smartlockId: int, body: SmartlockAuthCreate
 ) -> Response:
     call = authorized(request)
-    authorizations.create(call.ctx, call.caller, [_id(smartlockId)], _new(body))
+    authorizations.create(call.ctx, call.caller, [_id(smartlockId)], new_authorization(body))
     return no_content()
 
 
@@ -131,7 +131,7 @@ async def create_with_shared_key(
 ) -> Response:
     """An app authorization (type 0) answered at once, pending until the device confirms."""
     call = authorized(request)
-    new = _new(body, type=0, remote_allowed=True)
+    new = new_authorization(body, type=0, remote_allowed=True)
     created = authorizations.create(call.ctx, call.caller, [_id(smartlockId)], new)
     return json_list_response([SmartlockAuth.of(auth) for auth in created], SmartlockAuth)
 

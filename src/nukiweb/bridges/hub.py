@@ -28,6 +28,17 @@ class DeviceCommand:
     source: int = 0  # SmartlockLog.source: 0 default, 1 keypad code
     auth_id: str | None = None  # the authorization that acted, if one did
     account_user_id: int | None = None
+    request: AdvancedRequest | None = None  # an Advanced API request awaiting the outcome
+
+
+@dataclass(frozen=True, slots=True)
+class AdvancedRequest:
+    """An Advanced API action: its outcome goes to the requesting key's central webhook."""
+
+    request_id: str
+    type: str  # "SmartlockAction", "LockAction" or "UnlockAction"
+    account_id: int
+    api_key_id: int | None
 
 
 class BridgeConnection(Protocol):

@@ -177,6 +177,7 @@ class SimulatedBridges:
         events: list[tuple[float, int, int, Callable[[], None]]] = []
         offset = 0.0
         failure: str | None = None
+        failed: CompletionState | None = None
         for plan in plans:
             at = offset
             for step in plan.steps:
@@ -188,6 +189,7 @@ class SimulatedBridges:
             events.append((outcome, _LOG, len(events), write))
             if plan.log.completion != CompletionState.SUCCESS:
                 failure = plan.log.error or f"The action failed ({plan.log.completion.name})."
+                failed = plan.log.completion
             offset = outcome
         if command.operation_id is not None:
             finish = partial(
@@ -196,6 +198,8 @@ class SimulatedBridges:
                 command.smartlock_id,
                 command.operation_id,
                 failure,
+                failed,
+                command.request,
             )
             events.append((offset, _FINISH, len(events), finish))
         events.sort(key=lambda event: event[:3])

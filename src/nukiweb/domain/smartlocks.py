@@ -138,5 +138,6 @@ class Authorization:
     pending: str | None
     operation_id: str | None
     error: str | None
+    request_id: str | None
     creation_date: datetime
     update_date: datetime

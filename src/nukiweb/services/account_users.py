@@ -11,7 +11,8 @@ from nukiweb.domain.accounts import email_key
 from nukiweb.domain.errors import InvalidParameter, Locked, NotFound
 from nukiweb.domain.identity import Caller
 from nukiweb.domain.smartlocks import AccountUser
-from nukiweb.services import authorizations
+from nukiweb.domain.webhooks import Feature
+from nukiweb.services import authorizations, events
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import account_users as store
 from nukiweb.store import authorizations as auth_store
@@ -58,7 +59,8 @@ def create_user(
             },
         )
         user = store.get_user(conn, caller.owner_account_id, user_id)
-    assert user is not None
+        assert user is not None
+        events.emit(ctx, conn, user.account_id, Feature.ACCOUNT_USER, events.account_user(user))
     return user
 
 
@@ -91,7 +93,10 @@ def update_user(
             raise Locked(f"The account user '{account_user_id}' is being deleted.")
         store.update_user(conn, account_user_id, values)
         updated = store.get_user(conn, caller.owner_account_id, account_user_id)
-    assert updated is not None
+        assert updated is not None
+        events.emit(
+            ctx, conn, updated.account_id, Feature.ACCOUNT_USER, events.account_user(updated)
+        )
     return updated
 
 
@@ -111,10 +116,18 @@ def delete_user(ctx: ServiceContext, caller: Caller, account_user_id: int) -> No
         )
         if not auths:
             store.delete_user(conn, account_user_id)
+            events.emit(
+                ctx, conn, user.account_id, Feature.ACCOUNT_USER,
+                events.account_user(user, deleted=True),
+            )  # fmt: skip
             return
         if any(auth.operation_id is not None for auth in auths):
             raise Locked(f"An authorization of account user '{account_user_id}' is busy.")
         store.update_user(conn, account_user_id, {"operation_id": operation_id})
     authorizations.delete(ctx, caller, [(auth.smartlock_id, auth.id) for auth in auths])
     with ctx.db.transaction() as conn:
-        store.settle_leaving_user(conn, account_user_id)
+        if store.settle_leaving_user(conn, account_user_id):
+            events.emit(
+                ctx, conn, user.account_id, Feature.ACCOUNT_USER,
+                events.account_user(user, deleted=True),
+            )  # fmt: skip

@@ -83,7 +83,11 @@ def get_authorization(
 
 
 def create(
-    ctx: ServiceContext, caller: Caller, smartlock_ids: Sequence[int], new: NewAuthorization
+    ctx: ServiceContext,
+    caller: Caller,
+    smartlock_ids: Sequence[int],
+    new: NewAuthorization,
+    request_id: str | None = None,
 ) -> list[Authorization]:
     """One authorization per device, all checked before any is made (all or nothing)."""
     if not smartlock_ids:
@@ -132,6 +136,7 @@ def create(
                 "pending": "create",
                 "operation_id": str(uuid.uuid4()),
                 "error": None,
+                "request_id": request_id,
                 "creation_date": now,
                 "update_date": now,
             }

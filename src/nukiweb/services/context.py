@@ -3,11 +3,13 @@ bridge hub through which commands reach devices."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from nukiweb.bridges.hub import BridgeHub
 from nukiweb.clock import Clock, SystemClock
+from nukiweb.secretbox import SecretBox
 from nukiweb.services.authentication import TokenCache
 from nukiweb.store.database import Database
 
@@ -30,6 +32,12 @@ class ServiceContext:
     clock: Clock = field(default_factory=SystemClock)
     hub: BridgeHub = field(default_factory=BridgeHub)
     simulation: Simulation | None = None
+    # Encrypts the secrets nukiweb must use again (webhook and client secrets).
+    secrets: SecretBox = field(default_factory=SecretBox.ephemeral)
+    # Whether webhooks may go to http and to loopback or private addresses (development).
+    allow_local_webhooks: bool = False
+    # Called when an event was written to the outbox: wakes this process's delivery worker.
+    on_event: Callable[[], None] | None = None
     tokens: TokenCache = field(init=False)
 
     def __post_init__(self) -> None:

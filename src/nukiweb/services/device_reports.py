@@ -5,14 +5,18 @@ that everything a device does takes the same path."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from sqlalchemy import Connection
 
+from nukiweb.bridges.hub import AdvancedRequest
 from nukiweb.domain.device_state import Hardware, from_document, to_document
-from nukiweb.domain.devices import device_kind
+from nukiweb.domain.devices import CompletionState, device_kind
 from nukiweb.domain.errors import NotFound
 from nukiweb.domain.smartlocks import DEVICE_COPY_FIELDS, Device, LogEntry
+from nukiweb.domain.webhooks import Feature
 from nukiweb.secrets import new_object_id
+from nukiweb.services import events
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import account_users as user_store
 from nukiweb.store import authorizations as auth_store
@@ -34,15 +38,18 @@ def change_hardware(
     device has been deleted meanwhile."""
     with ctx.db.transaction() as conn:
         try:
-            _device, hardware = load_hardware(conn, smartlock_id)
+            device, hardware = load_hardware(conn, smartlock_id)
         except NotFound:
             return None
         changed = change(hardware)
-        store.update_device(
-            conn,
-            smartlock_id,
-            {"mechanics": to_document(changed), "update_date": ctx.clock.now()},
-        )
+        now = ctx.clock.now()
+        mechanics = to_document(changed)
+        store.update_device(conn, smartlock_id, {"mechanics": mechanics, "update_date": now})
+        moved = replace(device, mechanics=mechanics, update_date=now)
+        events.emit(
+            ctx, conn, device.account_id, Feature.DEVICE_STATUS,
+            events.device_status(moved, now), smartlock_id,
+        )  # fmt: skip
     return changed
 
 
@@ -79,16 +86,65 @@ def record_log(
             account_user_id=account_user_id,
         )
         log_store.insert_entry(conn, entry)
+        events.emit(
+            ctx, conn, device.account_id, Feature.DEVICE_LOGS, events.log_entry(entry), smartlock_id
+        )
     return entry
 
 
 def finish_operation(
-    ctx: ServiceContext, smartlock_id: int, operation_id: str, error: str | None = None
+    ctx: ServiceContext,
+    smartlock_id: int,
+    operation_id: str,
+    error: str | None = None,
+    failed: CompletionState | None = None,
+    request: AdvancedRequest | None = None,
 ) -> None:
+    """The device has acted (or failed to: ``error``, and what the log says in ``failed``);
+    an Advanced API request hears the outcome."""
     with ctx.db.transaction() as conn:
         if error is not None:
             store.update_device(conn, smartlock_id, {"error": error})
         store.release_operation(conn, smartlock_id, operation_id)
+        if request is not None:
+            report_action(ctx, conn, request, smartlock_id, error_code(failed))
+
+
+def error_code(failed: CompletionState | None) -> str | None:
+    """The BLE error code (two hex digits) an Advanced API webhook reports for a failed
+    action (vendor-behaviour §1.3); ``None`` for success."""
+    if failed is None:
+        return None
+    return _ERROR_CODES.get(failed, "ff")
+
+
+_ERROR_CODES = {
+    CompletionState.MOTOR_BLOCKED: "42",
+    CompletionState.BUSY: "45",
+    CompletionState.LOW_MOTOR_VOLTAGE: "49",
+    CompletionState.REJECTED: "4e",
+    CompletionState.REJECTED_NIGHT_MODE: "4f",
+}
+UNREACHABLE_CODE = "ff"
+
+
+def report_action(
+    ctx: ServiceContext,
+    conn: Connection,
+    request: AdvancedRequest,
+    smartlock_id: int,
+    code: str | None,
+) -> None:
+    """The webhook of an Advanced API action: success, or the device's error code."""
+    payload: dict[str, object] = {
+        "type": request.type,
+        "requestId": request.request_id,
+        "smartlockId": smartlock_id,
+        "success": code is None,
+    }
+    if code is not None:
+        payload["errorCode"] = code
+    events.emit_api_result(ctx, conn, request.account_id, request.api_key_id, payload)
 
 
 def _log_device_type(device: Device) -> int:
@@ -105,7 +161,16 @@ def confirm_authorization(ctx: ServiceContext, authorization_id: str, operation_
         if auth.pending == "delete":
             auth_store.delete_authorization(conn, authorization_id)
             if auth.account_user_id is not None:
-                user_store.settle_leaving_user(conn, auth.account_user_id)
+                user = user_store.get_user(conn, auth.account_id, auth.account_user_id)
+                if user is not None and user_store.settle_leaving_user(conn, user.account_user_id):
+                    events.emit(
+                        ctx, conn, user.account_id, Feature.ACCOUNT_USER,
+                        events.account_user(user, deleted=True),
+                    )  # fmt: skip
+            events.emit(
+                ctx, conn, auth.account_id, Feature.DEVICE_AUTHS,
+                events.authorization(auth, deleted=True), auth.smartlock_id,
+            )  # fmt: skip
             return
         copy = {name: getattr(auth, name) for name in DEVICE_COPY_FIELDS}
         for name in ("allowed_from_date", "allowed_until_date"):
@@ -115,3 +180,39 @@ def confirm_authorization(ctx: ServiceContext, authorization_id: str, operation_
             authorization_id,
             {"device_copy": copy, "pending": None, "operation_id": None, "error": None},
         )
+        confirmed = auth_store.get_by_id(conn, authorization_id)
+        assert confirmed is not None
+        events.emit(
+            ctx, conn, auth.account_id, Feature.DEVICE_AUTHS,
+            events.authorization(confirmed), auth.smartlock_id,
+        )  # fmt: skip
+        if confirmed.request_id is not None:
+            report_auth_creation(ctx, conn, confirmed.account_id, confirmed.request_id)
+
+
+def report_auth_creation(
+    ctx: ServiceContext, conn: Connection, account_id: int, request_id: str
+) -> None:
+    """Once every device of an Advanced API ``PUT /smartlock/auth/advanced`` request has
+    answered (or could not be reached), its ``AuthCreation`` webhook: one ``detail`` per
+    device."""
+    request = auth_store.by_request(conn, account_id, request_id)
+    if any(item.operation_id is not None for item in request):
+        return
+    detail = [
+        {"smartlockId": item.smartlock_id, "id": item.id, "success": item.error is None}
+        | ({} if item.error is None else {"errorCode": "ff"})
+        for item in request
+    ]
+    events.emit_api_result(
+        ctx,
+        conn,
+        account_id,
+        auth_store.requesting_key(conn, request_id),
+        {
+            "type": "AuthCreation",
+            "requestId": request_id,
+            "success": all(item["success"] for item in detail),
+            "detail": detail,
+        },
+    )

@@ -38,7 +38,8 @@ from nukiweb.domain.identity import Caller
 from nukiweb.domain.lock_physics import BATTERY_CRITICAL_CHARGE, MechanicalState
 from nukiweb.domain.simple_actions import FirmwareVersion
 from nukiweb.domain.smartlocks import Authorization, Bridge, Device
-from nukiweb.services import device_reports
+from nukiweb.domain.webhooks import Feature
+from nukiweb.services import device_reports, events
 from nukiweb.services.context import ServiceContext, Simulation
 from nukiweb.store import authorizations as auth_store
 from nukiweb.store import smartlocks as store
@@ -76,8 +77,14 @@ def set_bridge_online(ctx: ServiceContext, caller: Caller, bridge_id: int, onlin
             raise NotFound("bridge", bridge_id)
         store.set_bridge_online(conn, bridge_id, online)
         state = ServerState.OK if online else ServerState.OFFLINE
+        now = ctx.clock.now()
         for device in store.devices_of_bridge(conn, bridge_id):
             store.update_device(conn, device.smartlock_id, {"server_state": int(state)})
+            shown = replace(device, server_state=int(state))
+            events.emit(
+                ctx, conn, device.account_id, Feature.DEVICE_STATUS,
+                events.device_status(shown, now), device.smartlock_id,
+            )  # fmt: skip
 
 
 def provoke_fault(ctx: ServiceContext, caller: Caller, smartlock_id: int, fault: str) -> None:
@@ -202,6 +209,12 @@ def set_firmware(ctx: ServiceContext, caller: Caller, smartlock_id: int, version
             smartlock_id,
             {"firmware_version": firmware.to_int(), "update_date": ctx.clock.now()},
         )
+        updated = store.get_device_by_id(conn, smartlock_id)
+        assert updated is not None
+        events.emit(
+            ctx, conn, updated.account_id, Feature.DEVICE_MASTERDATA,
+            events.masterdata(updated, ctx.clock.now()), smartlock_id,
+        )  # fmt: skip
     device_reports.record_log(
         ctx,
         smartlock_id,

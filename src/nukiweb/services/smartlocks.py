@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from nukiweb.bridges.hub import SIMULATED, DeviceCommand
+from nukiweb.bridges.hub import SIMULATED, AdvancedRequest, DeviceCommand
 from nukiweb.domain import device_defaults as defaults
 from nukiweb.domain.device_state import Hardware, from_document, to_document
 from nukiweb.domain.devices import (
@@ -32,12 +32,15 @@ from nukiweb.domain.identity import Caller
 from nukiweb.domain.lock_physics import settled
 from nukiweb.domain.simple_actions import FirmwareVersion, simple_action
 from nukiweb.domain.smartlocks import Bridge, Device
+from nukiweb.domain.webhooks import Feature
 from nukiweb.secrets import hash_password
+from nukiweb.services import device_reports, events
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import accounts as account_store
 from nukiweb.store import smartlocks as store
 
 UNREACHABLE = "The device could not be reached: its bridge is offline."
+BUSY_CODE = "45"  # the BLE error an Advanced API webhook reports for a busy device
 INTERRUPTED = "The operation was interrupted: the server stopped before the device answered."
 BRIDGE_FIRMWARE = "2.14.0"
 # Nuki Web's own authorization on every device it manages (Smartlock.authId).
@@ -116,7 +119,8 @@ def add_device(
             },
         )
         device = store.get_device_by_id(conn, new_id)
-    assert device is not None
+        assert device is not None
+        _emit(ctx, conn, device, Feature.DEVICE_MASTERDATA)
     return device
 
 
@@ -154,27 +158,41 @@ def update_device(
         _writable(conn, caller, smartlock_id)
         if values:
             store.update_device(conn, smartlock_id, values | {"update_date": ctx.clock.now()})
+            _emit_current(ctx, conn, smartlock_id, Feature.DEVICE_MASTERDATA)
 
 
 def delete_device(ctx: ServiceContext, caller: Caller, smartlock_id: int) -> None:
     with ctx.db.transaction() as conn:
-        _writable(conn, caller, smartlock_id)
+        device = _writable(conn, caller, smartlock_id)
         store.delete_device(conn, smartlock_id)
+        payload = events.masterdata(device, ctx.clock.now(), deleted=True)
+        events.emit(ctx, conn, device.account_id, Feature.DEVICE_MASTERDATA, payload, smartlock_id)
     if ctx.simulation is not None:
         ctx.simulation.bridges.cancel(smartlock_id)
 
 
 def operate(
-    ctx: ServiceContext, caller: Caller, smartlock_id: int, action: int, option: int
+    ctx: ServiceContext,
+    caller: Caller,
+    smartlock_id: int,
+    action: int,
+    option: int,
+    request: AdvancedRequest | None = None,
 ) -> None:
-    """``POST /smartlock/{id}/action``."""
+    """``POST /smartlock/{id}/action`` (and its Advanced API twin, with ``request``)."""
     with ctx.db.read() as conn:
         device = _device(conn, caller, smartlock_id)
     check_action(device.type, action, option)
-    _send(ctx, caller, device, (action,), option)
+    _send(ctx, caller, device, (action,), option, request)
 
 
-def lock_or_unlock(ctx: ServiceContext, caller: Caller, smartlock_id: int, kind: str) -> None:
+def lock_or_unlock(
+    ctx: ServiceContext,
+    caller: Caller,
+    smartlock_id: int,
+    kind: str,
+    request: AdvancedRequest | None = None,
+) -> None:
     """``/action/lock`` and ``/action/unlock`` (doc §6.1): the action that means locking or
     unlocking for this device; 405 where the device or its firmware cannot."""
     with ctx.db.read() as conn:
@@ -189,7 +207,7 @@ def lock_or_unlock(ctx: ServiceContext, caller: Caller, smartlock_id: int, kind:
         firmware_version=str(FirmwareVersion.from_int(device.firmware_version)),
         bridge_firmware_version=bridge.firmware_version,
     )
-    _send(ctx, caller, device, actions, 0)
+    _send(ctx, caller, device, actions, 0, request)
 
 
 def sync(ctx: ServiceContext, caller: Caller, smartlock_id: int) -> None:
@@ -203,18 +221,34 @@ def sync(ctx: ServiceContext, caller: Caller, smartlock_id: int) -> None:
 
 
 def _send(
-    ctx: ServiceContext, caller: Caller, device: Device, actions: tuple[int, ...], option: int
+    ctx: ServiceContext,
+    caller: Caller,
+    device: Device,
+    actions: tuple[int, ...],
+    option: int,
+    request: AdvancedRequest | None = None,
 ) -> None:
+    """Hands the actions to the device's bridge. Busy → 423, unreachable → the device's
+    ``error``; for an Advanced API request both are its webhook's error code instead."""
     operation_id = str(uuid.uuid4())
     with ctx.db.transaction() as conn:
         if not store.claim_operation(conn, device.smartlock_id, operation_id):
-            raise Locked(f"The smartlock '{device.smartlock_id}' is busy with another operation.")
+            if request is None:
+                raise Locked(
+                    f"The smartlock '{device.smartlock_id}' is busy with another operation."
+                )
+            device_reports.report_action(ctx, conn, request, device.smartlock_id, BUSY_CODE)
+            return
         bridge = store.get_bridge(conn, device.bridge_id)
         assert bridge is not None
         connection = ctx.hub.connection(bridge)
         if connection is None:
             store.update_device(conn, device.smartlock_id, {"error": UNREACHABLE})
             store.release_operation(conn, device.smartlock_id, operation_id)
+            if request is not None:
+                device_reports.report_action(
+                    ctx, conn, request, device.smartlock_id, device_reports.UNREACHABLE_CODE
+                )
             return
         account = account_store.get_account(conn, caller.account_id)
     command = DeviceCommand(
@@ -225,6 +259,7 @@ def _send(
         log_trigger=LogTrigger.WEB,
         actor=account.name if account is not None else "Nuki Web",
         operation_id=operation_id,
+        request=request,
     )
     connection.send(command)
 
@@ -254,6 +289,7 @@ def update_config_block(
         if block == "config" and update.get("name"):
             values["name"] = _name(update["name"])
         store.update_device(conn, smartlock_id, values)
+        _emit_current(ctx, conn, smartlock_id, Feature.DEVICE_CONFIG)
 
 
 def bulk_web_config(
@@ -306,6 +342,24 @@ def _simulated_bridge(ctx: ServiceContext, conn: Connection, account_id: int) ->
             "creation_date": ctx.clock.now(),
         },
     )
+
+
+def _emit(ctx: ServiceContext, conn: Connection, device: Device, feature: Feature) -> None:
+    now = ctx.clock.now()
+    payload = (
+        events.device_config(device, now)
+        if feature is Feature.DEVICE_CONFIG
+        else events.masterdata(device, now)
+    )
+    events.emit(ctx, conn, device.account_id, feature, payload, device.smartlock_id)
+
+
+def _emit_current(
+    ctx: ServiceContext, conn: Connection, smartlock_id: int, feature: Feature
+) -> None:
+    device = store.get_device_by_id(conn, smartlock_id)
+    if device is not None:
+        _emit(ctx, conn, device, feature)
 
 
 def _device(conn: Connection, caller: Caller, smartlock_id: int) -> Device:

@@ -65,7 +65,7 @@ def delete_user(conn: Connection, account_user_id: int) -> None:
     conn.execute(delete(account_users).where(account_users.c.account_user_id == account_user_id))
 
 
-def settle_leaving_user(conn: Connection, account_user_id: int) -> None:
+def settle_leaving_user(conn: Connection, account_user_id: int) -> bool:
     """A user being deleted goes once none of its authorizations is left; if some are left
     but none is in flight any more (their devices could not be reached), the delete is over
     and the user stays."""
@@ -76,8 +76,10 @@ def settle_leaving_user(conn: Connection, account_user_id: int) -> None:
     ).all()
     leaving = account_users.c.account_user_id == account_user_id
     if not left:
-        conn.execute(
+        result = conn.execute(
             delete(account_users).where(leaving, account_users.c.operation_id.is_not(None))
         )
-    elif all(row.operation_id is None for row in left):
+        return result.rowcount == 1
+    if all(row.operation_id is None for row in left):
         conn.execute(update(account_users).where(leaving).values(operation_id=None))
+    return False

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from nukiweb.domain.smartlocks import Authorization
-from nukiweb.store.schema import smartlock_auths
+from nukiweb.store.schema import advanced_requests, smartlock_auths
 
 
 def _authorization(row: Row[Any]) -> Authorization:
@@ -111,3 +111,21 @@ def claim(conn: Connection, auth_id: str, operation_id: str, pending: str) -> bo
 
 def delete_authorization(conn: Connection, auth_id: str) -> None:
     conn.execute(delete(smartlock_auths).where(smartlock_auths.c.id == auth_id))
+
+
+def by_request(conn: Connection, account_id: int, request_id: str) -> list[Authorization]:
+    rows = conn.execute(
+        select(smartlock_auths).where(
+            smartlock_auths.c.account_id == account_id,
+            smartlock_auths.c.request_id == request_id,
+        )
+    )
+    return [_authorization(row) for row in rows]
+
+
+def requesting_key(conn: Connection, request_id: str) -> int | None:
+    """The API key whose Advanced API request this is (``advanced_requests``)."""
+    key: int | None = conn.execute(
+        select(advanced_requests.c.api_key_id).where(advanced_requests.c.request_id == request_id)
+    ).scalar()
+    return key

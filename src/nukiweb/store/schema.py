@@ -268,9 +268,167 @@ smartlock_auths = Table(
     Column("pending", String(10), nullable=True),
     Column("operation_id", String(36), nullable=True),
     Column("error", Text, nullable=True),
+    # Set when the Advanced API created it: its outcome is reported to that request.
+    Column("request_id", String(36), nullable=True),
     Column("creation_date", UTCDateTime, nullable=False),
     Column("update_date", UTCDateTime, nullable=False),
     UniqueConstraint("smartlock_id", "auth_id"),
     # Keypad codes are unique per device (NULL codes are distinct on both backends).
     UniqueConstraint("smartlock_id", "code"),
+)
+
+# The durable outbox: every change a subscriber may hear of, written in the transaction that
+# makes the change; subscribers read it in order, each from its own cursor.
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column(
+        "seq",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("id", String(36), nullable=False, unique=True),
+    Column(
+        "account_id",
+        Integer,
+        ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    # For API-triggered events (advanced actions): the API key whose central webhook hears it.
+    Column("api_key_id", Integer, nullable=True),
+    Column("feature", String(32), nullable=False),
+    Column("smartlock_id", BigInteger, nullable=True),
+    Column("payload", JSON, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Index("ix_webhook_events_account_id_seq", "account_id", "seq"),
+)
+
+webhook_subscribers = Table(
+    "webhook_subscribers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "account_id",
+        Integer,
+        ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column(
+        "api_key_id",
+        Integer,
+        ForeignKey("api_keys.api_key_id", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    # "decentral", "central" (an API key's advanced API webhook) or "notification".
+    Column("kind", String(16), nullable=False),
+    Column("notification_id", String(24), nullable=True, unique=True),
+    Column("url", Text, nullable=False),
+    Column("features", JSON, nullable=False),
+    Column("secret_box", Text, nullable=False),  # the signing secret, encrypted
+    Column("status", String(16), nullable=False),
+    Column("cursor", BigInteger, nullable=False),  # the last event seq handled
+    Column("failures", Integer, nullable=False),  # consecutive failed attempts
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Column("lease_owner", String(36), nullable=True),
+    Column("lease_until", UTCDateTime, nullable=True),
+    Column("sent_ok", Integer, nullable=False),
+    Column("sent_failed", Integer, nullable=False),
+    Column("last_success", UTCDateTime, nullable=True),
+    Column("last_duration", Integer, nullable=True),
+    Column("last_ok", Boolean, nullable=True),
+    Column("creation_date", UTCDateTime, nullable=False),
+    Column("update_date", UTCDateTime, nullable=False),
+)
+
+webhook_logs = Table(
+    "webhook_logs",
+    metadata,
+    Column(
+        "seq",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("id", String(24), nullable=False, unique=True),
+    Column(
+        "api_key_id",
+        Integer,
+        ForeignKey("api_keys.api_key_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("account_id", Integer, nullable=False),
+    Column("subscriber_id", Integer, nullable=False),
+    Column("request_id", String(36), nullable=True),
+    Column("succeeded", Boolean, nullable=False),
+    Column("response_status", Integer, nullable=True),
+    Column("duration", Integer, nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("response", JSON, nullable=True),
+    Column("created", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    Index("ix_webhook_logs_api_key_id_seq", "api_key_id", "seq"),
+)
+
+advanced_api_keys = Table(
+    "advanced_api_keys",
+    metadata,
+    Column(
+        "api_key_id",
+        Integer,
+        ForeignKey("api_keys.api_key_id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("name", String(200), nullable=False),
+    Column("country", String(100), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("restricted", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("secret_box", Text, nullable=False),  # the client secret, encrypted
+    Column("creation_date", UTCDateTime, nullable=False),
+    Column("update_date", UTCDateTime, nullable=False),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("notification_id", String(24), primary_key=True),
+    Column(
+        "account_id",
+        Integer,
+        ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("reference_id", String(100), nullable=True),
+    Column("push_id", Text, nullable=False),
+    Column("os", Integer, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("last_active_date", UTCDateTime, nullable=True),
+    Column("settings", JSON, nullable=False),
+    Column("secret_box", Text, nullable=True),  # os 2: the signing secret, encrypted
+    Column("creation_date", UTCDateTime, nullable=False),
+)
+
+# Advanced API requests waiting for their outcome: which API key's central webhook hears it.
+advanced_requests = Table(
+    "advanced_requests",
+    metadata,
+    Column("request_id", String(36), primary_key=True),
+    Column(
+        "account_id",
+        Integer,
+        ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("api_key_id", Integer, nullable=True),
+    Column("type", String(32), nullable=False),
+    Column("creation_date", UTCDateTime, nullable=False),
 )

@@ -67,6 +67,7 @@ def upgrade() -> None:
         sa.Column("pending", sa.String(10), nullable=True),
         sa.Column("operation_id", sa.String(36), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("request_id", sa.String(36), nullable=True),
         sa.Column("creation_date", UTCDateTime(), nullable=False),
         sa.Column("update_date", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(

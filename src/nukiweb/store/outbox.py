@@ -1,0 +1,128 @@
+"""The event outbox and the delivery state of its subscribers.
+
+Events are appended in the transaction of the change that causes them. Each subscriber reads
+them in order from its own cursor; an instance serves a subscriber only while it holds its
+lease (a conditional UPDATE, the same on SQLite and PostgreSQL), so two instances never send
+to one subscriber at once and every subscriber hears its events in order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, delete, exists, func, insert, or_, select, update
+
+from nukiweb.store.schema import notifications, webhook_events, webhook_subscribers
+
+
+def has_subscribers(conn: Connection, account_id: int) -> bool:
+    return bool(
+        conn.execute(
+            select(exists().where(webhook_subscribers.c.account_id == account_id))
+        ).scalar()
+    )
+
+
+def append(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(insert(webhook_events).values(**values))
+
+
+def due_subscribers(conn: Connection, now: datetime, limit: int) -> list[int]:
+    """Active subscribers with an event past their cursor, not waiting for a retry, not leased."""
+    subscriber = webhook_subscribers
+    pending = exists().where(
+        webhook_events.c.account_id == subscriber.c.account_id,
+        webhook_events.c.seq > subscriber.c.cursor,
+    )
+    rows = conn.execute(
+        select(subscriber.c.id)
+        .where(
+            subscriber.c.status == "ACTIVE",
+            or_(subscriber.c.next_attempt_at.is_(None), subscriber.c.next_attempt_at <= now),
+            or_(subscriber.c.lease_until.is_(None), subscriber.c.lease_until < now),
+            pending,
+        )
+        .order_by(subscriber.c.id)
+        .limit(limit)
+    )
+    return [row.id for row in rows]
+
+
+def lease(conn: Connection, subscriber_id: int, owner: str, now: datetime, until: datetime) -> bool:
+    result = conn.execute(
+        update(webhook_subscribers)
+        .where(
+            webhook_subscribers.c.id == subscriber_id,
+            or_(
+                webhook_subscribers.c.lease_until.is_(None),
+                webhook_subscribers.c.lease_until < now,
+            ),
+        )
+        .values(lease_owner=owner, lease_until=until)
+    )
+    return result.rowcount == 1
+
+
+def release(conn: Connection, subscriber_id: int, owner: str) -> None:
+    conn.execute(
+        update(webhook_subscribers)
+        .where(
+            webhook_subscribers.c.id == subscriber_id,
+            webhook_subscribers.c.lease_owner == owner,
+        )
+        .values(lease_owner=None, lease_until=None)
+    )
+
+
+def subscriber(conn: Connection, subscriber_id: int) -> Row[Any] | None:
+    """The subscriber, with its notification's settings when it is one."""
+    return conn.execute(
+        select(webhook_subscribers, notifications.c.settings)
+        .select_from(
+            webhook_subscribers.outerjoin(
+                notifications,
+                and_(notifications.c.notification_id == webhook_subscribers.c.notification_id),
+            )
+        )
+        .where(webhook_subscribers.c.id == subscriber_id)
+    ).first()
+
+
+def events_after(conn: Connection, account_id: int, cursor: int, limit: int) -> list[Row[Any]]:
+    return list(
+        conn.execute(
+            select(webhook_events)
+            .where(webhook_events.c.account_id == account_id, webhook_events.c.seq > cursor)
+            .order_by(webhook_events.c.seq)
+            .limit(limit)
+        )
+    )
+
+
+def record_attempt(
+    conn: Connection, subscriber_id: int, owner: str, values: dict[str, Any]
+) -> None:
+    """What an attempt changed (cursor, failures, statistics), if this instance still holds
+    the subscriber's lease."""
+    conn.execute(
+        update(webhook_subscribers)
+        .where(
+            webhook_subscribers.c.id == subscriber_id,
+            webhook_subscribers.c.lease_owner == owner,
+        )
+        .values(**values)
+    )
+
+
+def prune(conn: Connection) -> None:
+    """Events every subscriber of their account has handled, and events of accounts without
+    subscribers, go."""
+    handled = (
+        select(func.min(webhook_subscribers.c.cursor))
+        .where(webhook_subscribers.c.account_id == webhook_events.c.account_id)
+        .scalar_subquery()
+    )
+    conn.execute(
+        delete(webhook_events).where(or_(handled.is_(None), webhook_events.c.seq <= handled))
+    )

@@ -1,0 +1,1 @@
+"""Delivering the outbox's events to their subscribers."""
