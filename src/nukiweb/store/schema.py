@@ -29,6 +29,26 @@ metadata = MetaData(
     }
 )
 
+
+def _sequence() -> Column[int]:
+    """An insertion-order key (an autoincrementing BIGINT; INTEGER on SQLite, where only that
+    autoincrements)."""
+    return Column(
+        "seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+
+
+def _account_id(*, index: bool = False) -> Column[int]:
+    """The owning account; its rows go with it."""
+    return Column(
+        "account_id",
+        Integer,
+        ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+        index=index,
+    )
+
+
 accounts = Table(
     "accounts",
     metadata,
@@ -60,13 +80,7 @@ api_keys = Table(
     "api_keys",
     metadata,
     Column("api_key_id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "account_id",
-        Integer,
-        ForeignKey("accounts.account_id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _account_id(index=True),
     # The OAuth2 client id that Nuki Web shows as "OAuth2 API key".
     Column("api_key", String(64), nullable=False, unique=True),
     Column("description", String(255), nullable=True),
@@ -85,13 +99,7 @@ api_tokens = Table(
         nullable=False,
         index=True,
     ),
-    Column(
-        "account_id",
-        Integer,
-        ForeignKey("accounts.account_id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _account_id(index=True),
     Column("description", String(255), nullable=True),
     Column("scopes", JSON, nullable=False),
     Column("token_digest", String(64), nullable=False, unique=True),
@@ -102,13 +110,7 @@ bridges = Table(
     "bridges",
     metadata,
     Column("bridge_id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "account_id",
-        Integer,
-        ForeignKey("accounts.account_id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _account_id(index=True),
     Column("name", String(100), nullable=False),
     # How the bridge is connected: "simulated" (in this process) for now.
     Column("kind", String(20), nullable=False),
@@ -122,13 +124,7 @@ smartlocks = Table(
     metadata,
     # The Web API id: (device type << 32) | nukiId (doc §1.3), unique across accounts.
     Column("smartlock_id", BigInteger, primary_key=True, autoincrement=False),
-    Column(
-        "account_id",
-        Integer,
-        ForeignKey("accounts.account_id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _account_id(index=True),
     Column(
         "bridge_id",
         Integer,
@@ -162,19 +158,9 @@ smartlock_logs = Table(
     "smartlock_logs",
     metadata,
     # Insertion order: the cursor and "newest first" follow it, through the two indexes below.
-    Column(
-        "seq",
-        BigInteger().with_variant(Integer, "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    ),
+    _sequence(),
     Column("id", String(24), nullable=False, unique=True),
-    Column(
-        "account_id",
-        Integer,
-        ForeignKey("accounts.account_id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _account_id(),
     Column(
         "smartlock_id",
         BigInteger,
@@ -202,13 +188,7 @@ account_users = Table(
     "account_users",
     metadata,
     Column("account_user_id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "account_id",
-        Integer,
-        ForeignKey("accounts.account_id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _account_id(index=True),
     Column("type", Integer, nullable=False),
     Column("email", String(254), nullable=False),
     Column("email_key", String(254), nullable=False),
@@ -225,13 +205,7 @@ smartlock_auths = Table(
     "smartlock_auths",
     metadata,
     Column("id", String(24), primary_key=True),
-    Column(
-        "account_id",
-        Integer,
-        ForeignKey("accounts.account_id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _account_id(index=True),
     Column(
         "smartlock_id",
         BigInteger,
@@ -282,19 +256,9 @@ smartlock_auths = Table(
 webhook_events = Table(
     "webhook_events",
     metadata,
-    Column(
-        "seq",
-        BigInteger().with_variant(Integer, "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    ),
+    _sequence(),
     Column("id", String(36), nullable=False, unique=True),
-    Column(
-        "account_id",
-        Integer,
-        ForeignKey("accounts.account_id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _account_id(),
     # For API-triggered events (advanced actions): the API key whose central webhook hears it.
     Column("api_key_id", Integer, nullable=True),
     Column("feature", String(32), nullable=False),
@@ -308,13 +272,7 @@ webhook_subscribers = Table(
     "webhook_subscribers",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "account_id",
-        Integer,
-        ForeignKey("accounts.account_id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _account_id(index=True),
     Column(
         "api_key_id",
         Integer,
@@ -346,12 +304,7 @@ webhook_subscribers = Table(
 webhook_logs = Table(
     "webhook_logs",
     metadata,
-    Column(
-        "seq",
-        BigInteger().with_variant(Integer, "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    ),
+    _sequence(),
     Column("id", String(24), nullable=False, unique=True),
     Column(
         "api_key_id",
@@ -399,13 +352,7 @@ notifications = Table(
     "notifications",
     metadata,
     Column("notification_id", String(24), primary_key=True),
-    Column(
-        "account_id",
-        Integer,
-        ForeignKey("accounts.account_id", ondelete="CASCADE"),
-        nullable=False,
-        index=True,
-    ),
+    _account_id(index=True),
     Column("reference_id", String(100), nullable=True),
     Column("push_id", Text, nullable=False),
     Column("os", Integer, nullable=False),
@@ -422,12 +369,7 @@ advanced_requests = Table(
     "advanced_requests",
     metadata,
     Column("request_id", String(36), primary_key=True),
-    Column(
-        "account_id",
-        Integer,
-        ForeignKey("accounts.account_id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _account_id(),
     Column("api_key_id", Integer, nullable=True),
     Column("type", String(32), nullable=False),
     Column("creation_date", UTCDateTime, nullable=False),
