@@ -20,7 +20,7 @@ SIGNATURE_HEADER = "X-Nuki-Signature-SHA256"
 EVENT_ID_HEADER = "X-Nuki-Event-Id"  # nukiweb's: lets a receiver drop a redelivered event
 
 # A subscriber that fails this many times in a row is DEACTIVATED (reactivate it through the
-# API); with the backoff below that is about an hour of failures.
+# API); with the backoff below that is 17 to 34 minutes of failures.
 DEACTIVATE_AFTER_FAILURES = 12
 FIRST_RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 15 * 60.0

@@ -11,7 +11,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from nukiweb.store.schema import notifications, webhook_events, webhook_subscribers
 
@@ -24,7 +36,17 @@ def has_subscribers(conn: Connection, account_id: int) -> bool:
     )
 
 
+# Any fixed 64-bit number: the PostgreSQL advisory lock that orders appends across instances.
+_APPEND_LOCK_KEY = 0x6E756B69776F7574
+
+
 def append(conn: Connection, values: dict[str, Any]) -> None:
+    if conn.dialect.name == "postgresql":
+        # A cursor moves past every seq it has seen, so seqs must become visible in order:
+        # without this, a transaction that took seq n could commit after one that took n + 1
+        # (another instance) and a subscriber already past n + 1 would never hear n. Held
+        # until commit; SQLite has a single writer anyway.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK_KEY})
     conn.execute(insert(webhook_events).values(**values))
 
 
