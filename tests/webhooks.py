@@ -57,6 +57,7 @@ class Receiver:
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
         self.status = 200
+        self.delay = 0.0  # seconds to take before answering: a slow receiver
         self._received: list[Received] = []
         self._attempts: list[Received] = []
         self._lock = threading.Lock()
@@ -85,6 +86,7 @@ class Receiver:
                 body = self.rfile.read(length)
                 headers = {name.lower(): value for name, value in self.headers.items()}
                 status = receiver.status
+                time.sleep(receiver.delay)
                 accepted = 200 <= status < 300
                 receiver._record(Received(self.path, headers, body), accepted=accepted)
                 answer = b'{"ok":true}' if status < 300 else b'{"error":"told to fail"}'

@@ -537,3 +537,17 @@ def test_a_failing_subscriber_is_deactivated_and_reactivates(
     assert [r.json["smartlockLog"]["action"] for r in received] == [2, 1]
     assert received[0].event_id == hook.all_attempts[0].event_id
     assert webhook_logs(api, api_key)[0]["succeeded"] is True
+
+
+def test_a_slow_receiver_does_not_stall_the_others(account: AccountFixture) -> None:
+    api = account.api
+    with receiver() as slow, receiver() as fast:
+        slow.delay = 3.0  # within the delivery timeout: it is slow, not failing
+        for hook in (slow, fast):
+            webhook = {"webhookUrl": hook.url, "webhookFeatures": ["DEVICE_MASTERDATA"]}
+            assert api.put("/api/decentralWebhook", json=webhook).status_code == 200
+        started = time.monotonic()
+        add_device(account, 4)
+        fast.wait_for_count(1, timeout=2.0)
+        assert time.monotonic() - started < slow.delay
+        slow.wait_for_count(1, timeout=10.0)

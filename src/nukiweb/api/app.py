@@ -56,7 +56,13 @@ def create_app(ctx: ServiceContext, *, simulator_api: bool = False) -> FastAPI:
         ctx.db.release_reader()
 
     app = FastAPI(
-        title="Nuki API", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+        title="Nuki API",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        lifespan=lifespan,
+        # nukiweb configures no OpenTelemetry: spare every request FastAPI's look for it.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.ctx = ctx
     errors.install(app)
