@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from nukiweb.domain.accounts import Account
 from nukiweb.domain.errors import Conflict
 from nukiweb.domain.rights import Rights
+from nukiweb.store.hot import HotQuery
 from nukiweb.store.schema import accounts
 
 _ACCOUNT_COLUMNS = [
@@ -55,9 +56,18 @@ def insert_account(conn: Connection, values: dict[str, Any]) -> int:
 _SELECT_ACCOUNT = select(*_ACCOUNT_COLUMNS).where(accounts.c.account_id == bindparam("account_id"))
 
 
+_HOT_ACCOUNT = HotQuery(_SELECT_ACCOUNT)
+_ACCOUNT_FIELDS = [column.name for column in _ACCOUNT_COLUMNS]
+
+
 def get_account(conn: Connection, account_id: int) -> Account | None:
-    row = conn.execute(_SELECT_ACCOUNT, {"account_id": account_id}).first()
-    return None if row is None else _account(row)
+    """Every authenticated ``GET /account`` reads this: through the thin path."""
+    row = _HOT_ACCOUNT.first(conn, {"account_id": account_id})
+    if row is None:
+        return None
+    values = dict(zip(_ACCOUNT_FIELDS, row, strict=True))
+    rights = values["rights"]
+    return Account(**values | {"rights": None if rights is None else Rights(rights)})
 
 
 def get_sub_account(conn: Connection, master_account_id: int, account_id: int) -> Account | None:

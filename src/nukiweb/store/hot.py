@@ -1,0 +1,66 @@
+"""A thinner path for the hottest reads: a Core statement compiled once per dialect, run on the
+driver's cursor, its values decoded by the column types' own result processors.
+
+It stays portable (SQLAlchemy writes the SQL and decodes the values for SQLite and PostgreSQL
+alike) and skips what ``Connection.execute`` does per call for every statement: the cache-key
+walk, the execution context, the result object. Measured on ``GET /account``: bench/README.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Select
+from sqlalchemy.engine import Dialect
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    sql: str
+    positional: tuple[str, ...] | None  # parameter order for "?" drivers, else named
+    decoders: tuple[Callable[[Any], Any] | None, ...]
+
+
+class HotQuery:
+    """One SELECT that answers at most one row, ready for each dialect it meets."""
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self._statement = statement
+        self._prepared: dict[str, _Prepared] = {}
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        prepared = self._prepared.get(conn.dialect.name) or self._prepare(conn.dialect)
+        driver = conn.connection.dbapi_connection
+        assert driver is not None
+        cursor = driver.cursor()
+        try:
+            if prepared.positional is None:
+                cursor.execute(prepared.sql, dict(params))
+            else:
+                cursor.execute(prepared.sql, tuple(params[name] for name in prepared.positional))
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        if not conn.in_transaction():
+            # SQLAlchemy did not begin this transaction, so it will not end it: a driver that
+            # began one for the SELECT (psycopg) must not keep it open; others ignore this.
+            driver.rollback()
+        if row is None:
+            return None
+        return tuple(
+            value if decode is None or value is None else decode(value)
+            for decode, value in zip(prepared.decoders, row, strict=True)
+        )
+
+    def _prepare(self, dialect: Dialect) -> _Prepared:
+        compiled = self._statement.compile(dialect=dialect)
+        positional = tuple(compiled.positiontup) if compiled.positiontup else None
+        decoders = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in self._statement.selected_columns
+        )
+        prepared = _Prepared(compiled.string, positional, decoders)
+        self._prepared[dialect.name] = prepared
+        return prepared
