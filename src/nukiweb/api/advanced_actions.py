@@ -7,12 +7,11 @@ from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 
-from nukiweb.api.endpoint import authorized, json_response, operation
+from nukiweb.api.endpoint import authorized, checked_smartlock_id, json_response, operation
 from nukiweb.api.models.authorization import SmartlocksAuthCreate
 from nukiweb.api.models.common import ResponseModel
 from nukiweb.api.models.smartlock import SmartlockActionRequest
 from nukiweb.api.smartlock_auth import new_authorization
-from nukiweb.domain.devices import parse_smartlock_id
 from nukiweb.services import advanced
 
 router = APIRouter()
@@ -36,14 +35,14 @@ async def act(request: Request, smartlockId: int, body: SmartlockActionRequest) 
     """A ``SmartlockAction`` webhook follows: ``success``, or the device's ``errorCode``
     ("ff" unreachable, "45" busy, "42" motor blocked, …)."""
     call = authorized(request)
-    parse_smartlock_id(smartlockId)
+    checked_smartlock_id(smartlockId)
     request_id = advanced.action(call.ctx, call.caller, smartlockId, body.action, body.option or 0)
     return _confirmed(request_id)
 
 
 async def _simple(request: Request, smartlockId: int, kind: Literal["lock", "unlock"]) -> Response:
     call = authorized(request)
-    parse_smartlock_id(smartlockId)
+    checked_smartlock_id(smartlockId)
     return _confirmed(advanced.lock_or_unlock(call.ctx, call.caller, smartlockId, kind))
 
 
@@ -75,7 +74,7 @@ async def create_authorizations(request: Request, body: SmartlocksAuthCreate) ->
     device has answered, with a ``detail`` entry per device."""
     call = authorized(request)
     for smartlock_id in body.smartlockIds:
-        parse_smartlock_id(smartlock_id)
+        checked_smartlock_id(smartlock_id)
     request_id = advanced.create_authorizations(
         call.ctx, call.caller, body.smartlockIds, new_authorization(body)
     )

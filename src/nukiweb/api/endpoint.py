@@ -21,6 +21,7 @@ from pydantic import BaseModel, TypeAdapter
 from nukiweb.api.extra_operations import EXTRA_OPERATIONS
 from nukiweb.api.operation import Operation
 from nukiweb.api.operations import OPERATIONS
+from nukiweb.domain.devices import parse_smartlock_id
 from nukiweb.domain.identity import Caller
 from nukiweb.domain.rights import Rights, required_rights
 from nukiweb.services.context import ServiceContext
@@ -83,6 +84,12 @@ def token_call(request: Request) -> Call:
 
 Int32Id = Annotated[int, Path(ge=0, le=2**31 - 1)]
 """A numeric id in a path; ids are int32 in the spec's schemas."""
+
+
+def checked_smartlock_id(smartlockId: int) -> int:
+    """A ``smartlockId`` path parameter of the doc's form (§1.3), else 400."""
+    parse_smartlock_id(smartlockId)
+    return smartlockId
 
 
 def security_requirement(op: Operation) -> list[dict[str, list[str]]]:

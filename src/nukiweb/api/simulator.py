@@ -9,9 +9,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
-from nukiweb.api.endpoint import Int32Id, json_list_response, json_response, no_content, token_call
+from nukiweb.api.endpoint import (
+    Int32Id,
+    checked_smartlock_id,
+    json_list_response,
+    json_response,
+    no_content,
+    token_call,
+)
 from nukiweb.api.models.common import RequestModel, ResponseModel
-from nukiweb.domain.devices import parse_smartlock_id
 from nukiweb.services import simulator
 
 router = APIRouter(prefix="/simulator", tags=["Simulator"])
@@ -83,11 +89,6 @@ class Clock(ResponseModel):
     now: str
 
 
-def _id(smartlockId: int) -> int:
-    parse_smartlock_id(smartlockId)
-    return smartlockId
-
-
 @router.get("/bridges", response_model=list[SimulatedBridge], operation_id="simulator_bridges")
 async def list_bridges(request: Request) -> Response:
     """The account's bridges and the devices behind each."""
@@ -117,7 +118,7 @@ async def set_bridge_online(request: Request, bridgeId: Int32Id, body: BridgeOnl
 async def provoke_fault(request: Request, smartlockId: int, body: Fault) -> Response:
     """The device's next action ends in this fault (``motor_blocked``)."""
     call = token_call(request)
-    simulator.provoke_fault(call.ctx, call.caller, _id(smartlockId), body.fault)
+    simulator.provoke_fault(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.fault)
     return no_content()
 
 
@@ -125,7 +126,7 @@ async def provoke_fault(request: Request, smartlockId: int, body: Fault) -> Resp
 async def set_battery(request: Request, smartlockId: int, body: Battery) -> Response:
     """Set the battery charge in percent; at 20 % or less it is critical."""
     call = token_call(request)
-    simulator.set_battery(call.ctx, call.caller, _id(smartlockId), body.charge)
+    simulator.set_battery(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.charge)
     return no_content()
 
 
@@ -133,7 +134,7 @@ async def set_battery(request: Request, smartlockId: int, body: Battery) -> Resp
 async def set_door(request: Request, smartlockId: int, body: Door) -> Response:
     """Open or close the door: the door sensor reports it and the log says so."""
     call = token_call(request)
-    simulator.set_door(call.ctx, call.caller, _id(smartlockId), body.open)
+    simulator.set_door(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.open)
     return no_content()
 
 
@@ -141,7 +142,7 @@ async def set_door(request: Request, smartlockId: int, body: Door) -> Response:
 async def press_button(request: Request, smartlockId: int, body: Button) -> Response:
     """Press the device's button once or twice: what its advanced config says happens."""
     call = token_call(request)
-    simulator.press_button(call.ctx, call.caller, _id(smartlockId), body.presses)
+    simulator.press_button(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.presses)
     return no_content()
 
 
@@ -149,7 +150,7 @@ async def press_button(request: Request, smartlockId: int, body: Button) -> Resp
 async def turn_by_hand(request: Request, smartlockId: int, body: Turn) -> Response:
     """Turn the lock by hand (a manual action in the log)."""
     call = token_call(request)
-    simulator.turn_by_hand(call.ctx, call.caller, _id(smartlockId), body.action)
+    simulator.turn_by_hand(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.action)
     return no_content()
 
 
@@ -157,7 +158,7 @@ async def turn_by_hand(request: Request, smartlockId: int, body: Turn) -> Respon
 async def ring(request: Request, smartlockId: int) -> Response:
     """Ring at an opener's intercom."""
     call = token_call(request)
-    simulator.ring(call.ctx, call.caller, _id(smartlockId))
+    simulator.ring(call.ctx, call.caller, checked_smartlock_id(smartlockId))
     return no_content()
 
 
@@ -167,7 +168,7 @@ async def ring(request: Request, smartlockId: int) -> Response:
 async def set_firmware(request: Request, smartlockId: int, body: Firmware) -> Response:
     """Install a firmware version (e.g. one below the simple actions' minimum)."""
     call = token_call(request)
-    simulator.set_firmware(call.ctx, call.caller, _id(smartlockId), body.version)
+    simulator.set_firmware(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.version)
     return no_content()
 
 
@@ -176,7 +177,7 @@ async def set_handle(request: Request, smartlockId: int, body: Handle) -> Respon
     """Give the door a handle outside (``/action/unlock`` then unlocks) or a knob (it
     unlatches)."""
     call = token_call(request)
-    simulator.set_handle(call.ctx, call.caller, _id(smartlockId), body.handle)
+    simulator.set_handle(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.handle)
     return no_content()
 
 
@@ -185,7 +186,7 @@ async def set_handle(request: Request, smartlockId: int, body: Handle) -> Respon
 )
 async def set_night_mode(request: Request, smartlockId: int, body: NightMode) -> Response:
     call = token_call(request)
-    simulator.set_night_mode(call.ctx, call.caller, _id(smartlockId), body.enabled)
+    simulator.set_night_mode(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.enabled)
     return no_content()
 
 
@@ -193,7 +194,7 @@ async def set_night_mode(request: Request, smartlockId: int, body: NightMode) ->
 async def pair_keypad(request: Request, smartlockId: int, body: Keypad) -> Response:
     """Pair or unpair a keypad; keypad codes (authorization type 13) need one."""
     call = token_call(request)
-    simulator.pair_keypad(call.ctx, call.caller, _id(smartlockId), body.paired)
+    simulator.pair_keypad(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.paired)
     return no_content()
 
 
@@ -204,7 +205,7 @@ async def enter_code(request: Request, smartlockId: int, body: KeypadCode) -> Re
     """Type a code on the keypad: a valid code inside its window unlocks; a wrong or refused
     one writes its log entry and moves nothing."""
     call = token_call(request)
-    simulator.enter_code(call.ctx, call.caller, _id(smartlockId), body.code)
+    simulator.enter_code(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.code)
     return no_content()
 
 
@@ -219,7 +220,12 @@ async def operate_as(
     """Operate the device with an app or fob authorization, at the door or ``remote``."""
     call = token_call(request)
     simulator.operate_as(
-        call.ctx, call.caller, _id(smartlockId), authorizationId, body.action, body.remote
+        call.ctx,
+        call.caller,
+        checked_smartlock_id(smartlockId),
+        authorizationId,
+        body.action,
+        body.remote,
     )
     return no_content()
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from nukiweb.api.endpoint import (
     Call,
     authorized,
+    checked_smartlock_id,
     json_document_response,
     no_content,
     operation,
@@ -27,16 +28,9 @@ from nukiweb.api.models.smartlock import (
     SmartlockWebConfigUpdate,
 )
 from nukiweb.api.smartlock_views import smartlock
-from nukiweb.domain.devices import parse_smartlock_id
 from nukiweb.services import smartlocks
 
 router = APIRouter()
-
-
-def _id(smartlockId: int) -> int:
-    """A smartlockId of the doc's form (§1.3), else 400."""
-    parse_smartlock_id(smartlockId)
-    return smartlockId
 
 
 @operation(router, "SmartlocksResource_get_get", response_model=list[Smartlock])
@@ -72,7 +66,7 @@ async def create_smartlock(request: Request, body: SmartlockCreate) -> Response:
 @operation(router, "SmartlockResource_get_get", response_model=Smartlock)
 async def get_smartlock(request: Request, smartlockId: int) -> Response:
     call = authorized(request)
-    device = smartlocks.get_device(call.ctx, call.caller, _id(smartlockId))
+    device = smartlocks.get_device(call.ctx, call.caller, checked_smartlock_id(smartlockId))
     return json_document_response(smartlock(device, call.ctx.clock.now()))
 
 
@@ -80,14 +74,14 @@ async def get_smartlock(request: Request, smartlockId: int) -> Response:
 async def update_smartlock(request: Request, smartlockId: int, body: SmartlockUpdate) -> Response:
     call = authorized(request)
     changes = body.model_dump(exclude_unset=True)
-    smartlocks.update_device(call.ctx, call.caller, _id(smartlockId), changes)
+    smartlocks.update_device(call.ctx, call.caller, checked_smartlock_id(smartlockId), changes)
     return no_content()
 
 
 @operation(router, "SmartlockResource_delete_delete", status_code=204)
 async def delete_smartlock(request: Request, smartlockId: int) -> Response:
     call = authorized(request)
-    smartlocks.delete_device(call.ctx, call.caller, _id(smartlockId))
+    smartlocks.delete_device(call.ctx, call.caller, checked_smartlock_id(smartlockId))
     return no_content()
 
 
@@ -97,12 +91,14 @@ async def act(request: Request, smartlockId: int, body: SmartlockActionRequest) 
     other writes meanwhile), and an ``error`` if its bridge could not reach it."""
     call = authorized(request)
     option = body.option or 0
-    smartlocks.operate(call.ctx, call.caller, _id(smartlockId), body.action, option)
+    smartlocks.operate(
+        call.ctx, call.caller, checked_smartlock_id(smartlockId), body.action, option
+    )
     return no_content()
 
 
 async def _simple(call: Call, smartlockId: int, kind: Literal["lock", "unlock"]) -> Response:
-    smartlocks.lock_or_unlock(call.ctx, call.caller, _id(smartlockId), kind)
+    smartlocks.lock_or_unlock(call.ctx, call.caller, checked_smartlock_id(smartlockId), kind)
     return no_content()
 
 
@@ -126,7 +122,9 @@ async def update_config(
 ) -> Response:
     call = authorized(request)
     update = body.model_dump(exclude_none=True)
-    smartlocks.update_config_block(call.ctx, call.caller, _id(smartlockId), "config", update)
+    smartlocks.update_config_block(
+        call.ctx, call.caller, checked_smartlock_id(smartlockId), "config", update
+    )
     return no_content()
 
 
@@ -138,7 +136,7 @@ async def update_advanced_config(
     call = authorized(request)
     update = body.model_dump(exclude_none=True)
     smartlocks.update_config_block(
-        call.ctx, call.caller, _id(smartlockId), "advanced_config", update
+        call.ctx, call.caller, checked_smartlock_id(smartlockId), "advanced_config", update
     )
     return no_content()
 
@@ -151,7 +149,7 @@ async def update_opener_config(
     call = authorized(request)
     update = body.model_dump(exclude_none=True)
     smartlocks.update_config_block(
-        call.ctx, call.caller, _id(smartlockId), "opener_advanced_config", update
+        call.ctx, call.caller, checked_smartlock_id(smartlockId), "opener_advanced_config", update
     )
     return no_content()
 
@@ -164,7 +162,11 @@ async def update_smartdoor_config(
     call = authorized(request)
     update = body.model_dump(exclude_none=True)
     smartlocks.update_config_block(
-        call.ctx, call.caller, _id(smartlockId), "smartdoor_advanced_config", update
+        call.ctx,
+        call.caller,
+        checked_smartlock_id(smartlockId),
+        "smartdoor_advanced_config",
+        update,
     )
     return no_content()
 
@@ -175,7 +177,9 @@ async def update_web_config(
 ) -> Response:
     call = authorized(request)
     update = body.model_dump(exclude_none=True)
-    smartlocks.update_config_block(call.ctx, call.caller, _id(smartlockId), "web_config", update)
+    smartlocks.update_config_block(
+        call.ctx, call.caller, checked_smartlock_id(smartlockId), "web_config", update
+    )
     return no_content()
 
 
@@ -184,7 +188,7 @@ async def bulk_web_config(request: Request, body: BulkWebConfigRequest) -> Respo
     """All or nothing: one unknown smartlockId and nothing changes."""
     call = authorized(request)
     updates = [
-        (_id(item.smartlockId), item.webConfig.model_dump(exclude_none=True))
+        (checked_smartlock_id(item.smartlockId), item.webConfig.model_dump(exclude_none=True))
         for item in body.webConfigRequests or []
         if item.smartlockId is not None and item.webConfig is not None
     ]
@@ -196,12 +200,14 @@ async def bulk_web_config(request: Request, body: BulkWebConfigRequest) -> Respo
 async def update_admin_pin(request: Request, smartlockId: int, body: AdminPinUpdate) -> Response:
     """The admin PIN is stored hashed."""
     call = authorized(request)
-    smartlocks.set_admin_pin(call.ctx, call.caller, _id(smartlockId), body.adminPin)
+    smartlocks.set_admin_pin(
+        call.ctx, call.caller, checked_smartlock_id(smartlockId), body.adminPin
+    )
     return no_content()
 
 
 @operation(router, "SmartlockSyncResource_post_post", status_code=204)
 async def sync(request: Request, smartlockId: int) -> Response:
     call = authorized(request)
-    smartlocks.sync(call.ctx, call.caller, _id(smartlockId))
+    smartlocks.sync(call.ctx, call.caller, checked_smartlock_id(smartlockId))
     return no_content()

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Path, Request, Response
 
 from nukiweb.api.endpoint import (
     authorized,
+    checked_smartlock_id,
     json_list_response,
     json_response,
     no_content,
@@ -21,18 +22,12 @@ from nukiweb.api.models.authorization import (
     SmartlockAuthWithSharedKeyCreate,
     SmartlocksAuthCreate,
 )
-from nukiweb.domain.devices import parse_smartlock_id
 from nukiweb.services import authorizations
 from nukiweb.services.authorizations import NewAuthorization
 
 router = APIRouter()
 
 AuthorizationId = Annotated[str, Path(max_length=24)]
-
-
-def _id(smartlockId: int) -> int:
-    parse_smartlock_id(smartlockId)
-    return smartlockId
 
 
 def new_authorization(
@@ -79,7 +74,7 @@ async def create_on_devices(request: Request, body: SmartlocksAuthCreate) -> Res
     """One authorization on each of ``smartlockIds``, all or none; each carries an
     ``operationId`` until its device has confirmed it."""
     call = authorized(request)
-    smartlock_ids = [_id(smartlock_id) for smartlock_id in body.smartlockIds]
+    smartlock_ids = [checked_smartlock_id(smartlock_id) for smartlock_id in body.smartlockIds]
     authorizations.create(call.ctx, call.caller, smartlock_ids, new_authorization(body))
     return no_content()
 
@@ -109,7 +104,7 @@ async def delete_many(
 async def list_for_device(request: Request, smartlockId: int, types: str | None = None) -> Response:
     call = authorized(request)
     auths = authorizations.list_authorizations(
-        call.ctx, call.caller, smartlock_id=_id(smartlockId), types=types
+        call.ctx, call.caller, smartlock_id=checked_smartlock_id(smartlockId), types=types
     )
     return json_list_response([SmartlockAuth.of(auth) for auth in auths], SmartlockAuth)
 
@@ -119,7 +114,9 @@ async def create_on_device(
     request: Request, smartlockId: int, body: SmartlockAuthCreate
 ) -> Response:
     call = authorized(request)
-    authorizations.create(call.ctx, call.caller, [_id(smartlockId)], new_authorization(body))
+    authorizations.create(
+        call.ctx, call.caller, [checked_smartlock_id(smartlockId)], new_authorization(body)
+    )
     return no_content()
 
 
@@ -132,14 +129,16 @@ async def create_with_shared_key(
     """An app authorization (type 0) answered at once, pending until the device confirms."""
     call = authorized(request)
     new = new_authorization(body, type=0, remote_allowed=True)
-    created = authorizations.create(call.ctx, call.caller, [_id(smartlockId)], new)
+    created = authorizations.create(call.ctx, call.caller, [checked_smartlock_id(smartlockId)], new)
     return json_list_response([SmartlockAuth.of(auth) for auth in created], SmartlockAuth)
 
 
 @operation(router, "SmartlockAuthResource_get_get", response_model=SmartlockAuth)
 async def get_one(request: Request, smartlockId: int, id: AuthorizationId) -> Response:  # noqa: A002
     call = authorized(request)
-    auth = authorizations.get_authorization(call.ctx, call.caller, _id(smartlockId), id)
+    auth = authorizations.get_authorization(
+        call.ctx, call.caller, checked_smartlock_id(smartlockId), id
+    )
     return json_response(SmartlockAuth.of(auth))
 
 
@@ -152,7 +151,7 @@ async def update_one(
 ) -> Response:
     """Partial: only the fields sent change (time windows are kept unless sent)."""
     call = authorized(request)
-    changes = [(_id(smartlockId), id, _sent(body))]
+    changes = [(checked_smartlock_id(smartlockId), id, _sent(body))]
     authorizations.update(call.ctx, call.caller, changes)
     return no_content()
 
@@ -160,5 +159,5 @@ async def update_one(
 @operation(router, "SmartlockAuthResource_delete_delete", status_code=204)
 async def delete_one(request: Request, smartlockId: int, id: AuthorizationId) -> Response:  # noqa: A002
     call = authorized(request)
-    authorizations.delete(call.ctx, call.caller, [(_id(smartlockId), id)])
+    authorizations.delete(call.ctx, call.caller, [(checked_smartlock_id(smartlockId), id)])
     return no_content()

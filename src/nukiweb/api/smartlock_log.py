@@ -6,10 +6,15 @@ from dataclasses import replace
 
 from fastapi import APIRouter, Query, Request, Response
 
-from nukiweb.api.endpoint import Call, authorized, json_list_response, operation
+from nukiweb.api.endpoint import (
+    Call,
+    authorized,
+    checked_smartlock_id,
+    json_list_response,
+    operation,
+)
 from nukiweb.api.models.smartlock import SmartlockLog
 from nukiweb.api.smartlock_views import smartlock_log
-from nukiweb.domain.devices import parse_smartlock_id
 from nukiweb.domain.smartlocks import LogQuery
 from nukiweb.services import smartlock_logs
 from nukiweb.services.smartlock_logs import DEFAULT_LIMIT, parse_date
@@ -46,7 +51,7 @@ async def list_device_logs(
     limit: int = DEFAULT_LIMIT,
 ) -> Response:
     call = authorized(request)
-    parse_smartlock_id(smartlockId)
+    checked_smartlock_id(smartlockId)
     query = LogQuery(
         smartlock_id=smartlockId,
         auth_id=authId,

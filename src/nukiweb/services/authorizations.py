@@ -69,7 +69,7 @@ def list_authorizations(
     wanted = parse_types(types)
     with ctx.db.read() as conn:
         if smartlock_id is not None:
-            _device(conn, caller, smartlock_id)
+            device_store.owned_device(conn, caller.owner_account_id, smartlock_id)
         return store.list_authorizations(
             conn, caller.owner_account_id, smartlock_id, account_user_id, wanted
         )
@@ -107,7 +107,7 @@ def create(
         if new.account_user_id is not None:
             _account_user(conn, caller, new.account_user_id)
         for smartlock_id in dict.fromkeys(smartlock_ids):
-            device = _device(conn, caller, smartlock_id)
+            device = device_store.owned_device(conn, caller.owner_account_id, smartlock_id)
             kind = rules.check_creation(
                 new.type,
                 code=new.code,
@@ -266,13 +266,6 @@ def _window_values(window: rules.TimeWindow) -> dict[str, Any]:
         "allowed_from_time": window.allowed_from_time,
         "allowed_until_time": window.allowed_until_time,
     }
-
-
-def _device(conn: Connection, caller: Caller, smartlock_id: int) -> Device:
-    device = device_store.get_device(conn, caller.owner_account_id, smartlock_id)
-    if device is None:
-        raise NotFound("smartlock", smartlock_id)
-    return device
 
 
 def _account_user(conn: Connection, caller: Caller, account_user_id: int) -> None:

@@ -291,10 +291,7 @@ def _simulation(ctx: ServiceContext) -> Simulation:
 
 def _device(ctx: ServiceContext, caller: Caller, smartlock_id: int) -> Device:
     with ctx.db.read() as conn:
-        device = store.get_device(conn, caller.owner_account_id, smartlock_id)
-    if device is None:
-        raise NotFound("smartlock", smartlock_id)
-    return device
+        return store.owned_device(conn, caller.owner_account_id, smartlock_id)
 
 
 def _change(ctx: ServiceContext, smartlock_id: int, change: Callable[[Hardware], Hardware]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from nukiweb.domain.errors import InvalidParameter, NotFound
+from nukiweb.domain.errors import InvalidParameter
 from nukiweb.domain.identity import Caller
 from nukiweb.domain.smartlocks import LogEntry, LogQuery
 from nukiweb.services.context import ServiceContext
@@ -20,10 +20,8 @@ def list_entries(ctx: ServiceContext, caller: Caller, query: LogQuery) -> list[L
     if not 1 <= query.limit <= MAX_LIMIT:
         raise InvalidParameter("limit", query.limit, f"It must be between 1 and {MAX_LIMIT}.")
     with ctx.db.read() as conn:
-        if query.smartlock_id is not None and (
-            device_store.get_device(conn, caller.owner_account_id, query.smartlock_id) is None
-        ):
-            raise NotFound("smartlock", query.smartlock_id)
+        if query.smartlock_id is not None:
+            device_store.owned_device(conn, caller.owner_account_id, query.smartlock_id)
         return log_store.query_entries(conn, caller.owner_account_id, query)
 
 

@@ -27,7 +27,7 @@ from nukiweb.domain.devices import (
     smartlock_id,
     trigger_for_web_action,
 )
-from nukiweb.domain.errors import InvalidParameter, Locked, NotFound
+from nukiweb.domain.errors import InvalidParameter, Locked
 from nukiweb.domain.identity import Caller
 from nukiweb.domain.lock_physics import settled
 from nukiweb.domain.simple_actions import FirmwareVersion, simple_action
@@ -65,7 +65,7 @@ def list_devices(
 
 def get_device(ctx: ServiceContext, caller: Caller, smartlock_id: int) -> Device:
     with ctx.db.read() as conn:
-        return _device(conn, caller, smartlock_id)
+        return store.owned_device(conn, caller.owner_account_id, smartlock_id)
 
 
 def add_device(
@@ -181,7 +181,7 @@ def operate(
 ) -> None:
     """``POST /smartlock/{id}/action`` (and its Advanced API twin, with ``request``)."""
     with ctx.db.read() as conn:
-        device = _device(conn, caller, smartlock_id)
+        device = store.owned_device(conn, caller.owner_account_id, smartlock_id)
     check_action(device.type, action, option)
     _send(ctx, caller, device, (action,), option, request)
 
@@ -196,7 +196,7 @@ def lock_or_unlock(
     """``/action/lock`` and ``/action/unlock`` (doc §6.1): the action that means locking or
     unlocking for this device; 405 where the device or its firmware cannot."""
     with ctx.db.read() as conn:
-        device = _device(conn, caller, smartlock_id)
+        device = store.owned_device(conn, caller.owner_account_id, smartlock_id)
         bridge = store.get_bridge(conn, device.bridge_id)
     assert bridge is not None
     hardware = from_document(device.mechanics)
@@ -362,16 +362,9 @@ def _emit_current(
         _emit(ctx, conn, device, feature)
 
 
-def _device(conn: Connection, caller: Caller, smartlock_id: int) -> Device:
-    device = store.get_device(conn, caller.owner_account_id, smartlock_id)
-    if device is None:
-        raise NotFound("smartlock", smartlock_id)
-    return device
-
-
 def _writable(conn: Connection, caller: Caller, smartlock_id: int) -> Device:
     """The device, unless an operation is in flight on it (423)."""
-    device = _device(conn, caller, smartlock_id)
+    device = store.owned_device(conn, caller.owner_account_id, smartlock_id)
     if device.operation_id is not None:
         raise Locked(f"The smartlock '{smartlock_id}' is busy with another operation.")
     return device

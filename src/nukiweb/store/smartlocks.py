@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Row, bindparam, delete, insert, select, updat
 from sqlalchemy.exc import IntegrityError
 
 from nukiweb.domain.devices import DeviceType
-from nukiweb.domain.errors import Conflict
+from nukiweb.domain.errors import Conflict, NotFound
 from nukiweb.domain.smartlocks import Bridge, Device
 from nukiweb.store.schema import bridges, smartlocks
 
@@ -82,6 +82,15 @@ def get_device(conn: Connection, account_id: int, smartlock_id: int) -> Device |
         _SELECT_DEVICE, {"account_id": account_id, "smartlock_id": smartlock_id}
     ).first()
     return None if row is None else _device(row)
+
+
+def owned_device(conn: Connection, account_id: int, smartlock_id: int) -> Device:
+    """The account's device; ``NotFound`` for another account's, as for one that does not
+    exist."""
+    device = get_device(conn, account_id, smartlock_id)
+    if device is None:
+        raise NotFound("smartlock", smartlock_id)
+    return device
 
 
 def get_device_by_id(conn: Connection, smartlock_id: int) -> Device | None:
