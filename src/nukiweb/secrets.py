@@ -15,6 +15,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 API_TOKEN_PREFIX = "nkw_"  # noqa: S105 - a prefix, not a secret
+# OAuth2 access tokens have their own prefix: authentication knows where to look them up.
+OAUTH_ACCESS_TOKEN_PREFIX = "nko_"  # noqa: S105
+OAUTH_REFRESH_TOKEN_PREFIX = "nkr_"  # noqa: S105
 MIN_PASSWORD_LENGTH = 7
 
 _hasher = PasswordHasher()
@@ -36,6 +39,22 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 def new_api_token() -> str:
     """A token shown once to its owner: recognisable by its prefix, 256 random bits."""
     return API_TOKEN_PREFIX + secrets.token_hex(32)
+
+
+def new_oauth_access_token() -> str:
+    return OAUTH_ACCESS_TOKEN_PREFIX + secrets.token_hex(32)
+
+
+def new_oauth_refresh_token() -> str:
+    return OAUTH_REFRESH_TOKEN_PREFIX + secrets.token_hex(32)
+
+
+def new_authorization_code() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def new_client_secret() -> str:
+    return secrets.token_hex(32)
 
 
 def token_digest(token: str) -> str:

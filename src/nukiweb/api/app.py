@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
+from nukiweb import web
 from nukiweb.api import (
     account,
     account_user,
@@ -68,6 +69,7 @@ def create_app(ctx: ServiceContext, *, simulator_api: bool = False) -> FastAPI:
     errors.install(app)
     # Swagger first: its paths are not to be taken by an API route.
     swagger.install(app)
+    web.install(app)
     routers: list[APIRouter] = [*ROUTERS]
     routers.append(unimplemented.placeholders(unimplemented.implemented_operation_ids(ROUTERS)))
     if simulator_api:

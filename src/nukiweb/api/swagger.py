@@ -14,25 +14,11 @@ from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from nukiweb import __version__
-from nukiweb.domain.scopes import Scope
+from nukiweb.domain.scopes import CONSENT_LABELS
 
 OPENAPI_PATH = "/static/swagger/swagger.json"
 ASSETS_PATH = "/static/swagger-ui"
 OAUTH2_REDIRECT_PATH = "/static/swagger-ui/oauth2-redirect"
-
-# The vendor's descriptions of its scopes, as its OpenAPI document shows them.
-SCOPE_DESCRIPTIONS = {
-    Scope.ACCOUNT: "View and manage your account",
-    Scope.NOTIFICATION: "View and manage your notifications",
-    Scope.SMARTLOCK: "View and manage your smartlocks",
-    Scope.SMARTLOCK_READ_ONLY: "View your smartlocks",
-    Scope.SMARTLOCK_ACTION: "Operate your smartlocks",
-    Scope.SMARTLOCK_AUTH: "View and manage your smartlock authorizations",
-    Scope.SMARTLOCK_CONFIG: "Manage your smartlock config",
-    Scope.SMARTLOCK_LOG: "View your activity logs and get log notifications",
-    Scope.SMARTLOCK_CREATE: "Create smartlocks",
-    Scope.WEBHOOK_DECENTRAL: "Manage your decentral webhooks",
-}
 
 
 def openapi_document(app: FastAPI) -> dict[str, Any]:
@@ -49,7 +35,7 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
                 "flows": {
                     "implicit": {
                         "authorizationUrl": "/oauth/authorize",
-                        "scopes": {scope.value: text for scope, text in SCOPE_DESCRIPTIONS.items()},
+                        "scopes": {scope.value: text for scope, text in CONSENT_LABELS.items()},
                     }
                 },
             },

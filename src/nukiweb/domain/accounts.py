@@ -52,6 +52,8 @@ class ApiKey:
     description: str | None
     redirect_uris: list[str]
     creation_date: datetime
+    has_client_secret: bool = False
+    """Whether an OAuth2 client secret was created for the key (only its digest is kept)."""
 
 
 @dataclass(frozen=True, slots=True)

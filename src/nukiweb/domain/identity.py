@@ -21,6 +21,9 @@ class Caller:
     """A sub-account's rights; ``None`` for a master account, which may do everything."""
     scopes: frozenset[Scope]
     token_id: str
+    api_key_id: int | None = None
+    """The API key the token was issued under (an API token) or to (an OAuth2 token): its
+    central webhook hears the outcome of the caller's Advanced API requests."""
     expires_at: datetime | None = None
 
     @property

@@ -35,6 +35,33 @@ SCOPE_LABELS: dict[Scope, str] = {
     Scope.WEBHOOK_DECENTRAL: "Manage decentral webhooks",
 }
 
+# How the consent page names what an app asks for ("This app would like to: …", doc §4.4.1.2);
+# the vendor's OpenAPI document describes its scopes with the same words.
+CONSENT_LABELS: dict[Scope, str] = {
+    Scope.ACCOUNT: "View and manage your account",
+    Scope.NOTIFICATION: "View and manage your notifications",
+    Scope.SMARTLOCK: "View and manage your smartlocks",
+    Scope.SMARTLOCK_READ_ONLY: "View your smartlocks",
+    Scope.SMARTLOCK_ACTION: "Operate your smartlocks",
+    Scope.SMARTLOCK_AUTH: "View and manage your smartlock authorizations",
+    Scope.SMARTLOCK_CONFIG: "Manage your smartlock config",
+    Scope.SMARTLOCK_LOG: "View your activity logs and get log notifications",
+    Scope.SMARTLOCK_CREATE: "Create smartlocks",
+    Scope.WEBHOOK_DECENTRAL: "Manage your decentral webhooks",
+}
+
+# The eight check-boxes of Nuki Web's "Generate new API token" dialog (doc §4.3), in its order.
+TOKEN_DIALOG_SCOPES: tuple[Scope, ...] = (
+    Scope.ACCOUNT,
+    Scope.NOTIFICATION,
+    Scope.SMARTLOCK,
+    Scope.SMARTLOCK_READ_ONLY,
+    Scope.SMARTLOCK_ACTION,
+    Scope.SMARTLOCK_AUTH,
+    Scope.SMARTLOCK_CONFIG,
+    Scope.SMARTLOCK_LOG,
+)
+
 ALL_SCOPES: frozenset[Scope] = frozenset(Scope)
 
 

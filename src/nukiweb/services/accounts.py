@@ -13,6 +13,8 @@ from nukiweb.secrets import hash_password
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import accounts as store
 from nukiweb.store import api_keys as key_store
+from nukiweb.store import oauth as oauth_store
+from nukiweb.store import web_sessions as session_store
 
 DEFAULT_CONFIG = {"alexaPin": "", "gactionsHomePin": ""}
 
@@ -77,8 +79,8 @@ def update_my_account(
     values = _account_changes(changes)
     with ctx.db.transaction() as conn:
         store.update_account(conn, caller.account_id, values, ctx.clock.now())
-        if "password_hash" in values and delete_api_tokens:
-            key_store.delete_account_tokens(conn, caller.account_id)
+        if "password_hash" in values:
+            _revoke_credentials(conn, caller.account_id, api_tokens=delete_api_tokens)
     ctx.tokens.invalidate()
 
 
@@ -153,7 +155,7 @@ def update_sub_account(
         _sub_account(conn, caller, account_id)
         store.update_account(conn, account_id, values, ctx.clock.now())
         if "password_hash" in values:
-            key_store.delete_account_tokens(conn, account_id)
+            _revoke_credentials(conn, account_id, api_tokens=True)
     ctx.tokens.invalidate()
 
 
@@ -162,6 +164,15 @@ def delete_sub_account(ctx: ServiceContext, caller: Caller, account_id: int) -> 
         _sub_account(conn, caller, account_id)
         store.delete_account(conn, account_id)
     ctx.tokens.invalidate()
+
+
+def _revoke_credentials(conn: Any, account_id: int, *, api_tokens: bool) -> None:
+    """A new password ends what the old one gave: OAuth2 grants and web sessions, and the API
+    tokens (doc §4.3) unless the caller keeps them."""
+    if api_tokens:
+        key_store.delete_account_tokens(conn, account_id)
+    oauth_store.delete_account_grants(conn, account_id)
+    session_store.delete_account_sessions(conn, account_id)
 
 
 def _sub_account(conn: Any, caller: Caller, account_id: int) -> Account:

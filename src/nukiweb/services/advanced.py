@@ -11,7 +11,6 @@ from nukiweb.domain.identity import Caller
 from nukiweb.services import authorizations, device_reports, smartlocks
 from nukiweb.services.authorizations import NewAuthorization
 from nukiweb.services.context import ServiceContext
-from nukiweb.store import webhooks as webhook_store
 from nukiweb.store.schema import advanced_requests
 
 
@@ -19,8 +18,8 @@ def _request(ctx: ServiceContext, caller: Caller, request_type: str) -> Advanced
     """A new request, remembered with the API key of the caller's token (its central webhook
     hears the outcome)."""
     request_id = str(uuid.uuid4())
+    api_key_id = caller.api_key_id
     with ctx.db.transaction() as conn:
-        api_key_id = webhook_store.token_api_key_id(conn, caller.token_id)
         conn.execute(
             advanced_requests.insert().values(
                 request_id=request_id,

@@ -1,4 +1,5 @@
-"""Bearer tokens to callers, from an in-memory cache in front of the store.
+"""Bearer tokens (API tokens and OAuth2 access tokens) to callers, from an in-memory cache in
+front of the store.
 
 Every request authenticates, so this is the hot path: a hit costs one SHA-256 and one dict
 lookup. Changes made through this process (revoking a token, changing a password, editing a
@@ -15,8 +16,8 @@ from nukiweb.domain.errors import Unauthorized
 from nukiweb.domain.identity import Caller
 from nukiweb.domain.rights import Rights
 from nukiweb.domain.scopes import Scope
-from nukiweb.secrets import token_digest
-from nukiweb.store import api_keys as store
+from nukiweb.secrets import OAUTH_ACCESS_TOKEN_PREFIX, token_digest
+from nukiweb.store import api_keys, oauth
 from nukiweb.store.database import Database
 
 DEFAULT_TTL_SECONDS = 2.0
@@ -38,7 +39,7 @@ class TokenCache:
         digest = token_digest(token)
         entry = self._entries.get(digest)
         if entry is None or entry[0] < time.monotonic():
-            caller = self._load(digest)
+            caller = self._load(token, digest)
             if len(self._entries) >= MAX_ENTRIES:
                 self._entries.clear()
             self._entries[digest] = (time.monotonic() + self._ttl, caller)
@@ -51,7 +52,8 @@ class TokenCache:
     def invalidate(self) -> None:
         self._entries.clear()
 
-    def _load(self, digest: str) -> Caller:
+    def _load(self, token: str, digest: str) -> Caller:
+        store = oauth if token.startswith(OAUTH_ACCESS_TOKEN_PREFIX) else api_keys
         with self._db.read() as conn:
             row = store.find_token_owner(conn, digest)
         if row is None:
@@ -62,6 +64,8 @@ class TokenCache:
             rights=None if row.master_account_id is None else Rights(row.rights or 0),
             scopes=frozenset(Scope(s) for s in row.scopes),
             token_id=row.token_id,
+            api_key_id=row.api_key_id,
+            expires_at=row.expires_at,
         )
 
 

@@ -100,7 +100,7 @@ def create_decentral(
             ctx,
             conn,
             account_id=caller.owner_account_id,
-            api_key_id=store.token_api_key_id(conn, caller.token_id),
+            api_key_id=caller.api_key_id,
             kind=store.DECENTRAL,
             url=checked_url,
             features=parsed,

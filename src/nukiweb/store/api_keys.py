@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, insert, select, update
@@ -20,6 +21,7 @@ def _api_key(row: Row[Any]) -> ApiKey:
         api_key=row.api_key,
         description=row.description,
         redirect_uris=list(row.redirect_uris),
+        has_client_secret=row.client_secret_digest is not None,
         creation_date=row.creation_date,
     )
 
@@ -97,13 +99,23 @@ def delete_account_tokens(conn: Connection, account_id: int) -> None:
     conn.execute(delete(api_tokens).where(api_tokens.c.account_id == account_id))
 
 
+def set_client_secret_digest(conn: Connection, api_key_id: int, digest: str | None) -> None:
+    conn.execute(
+        update(api_keys)
+        .where(api_keys.c.api_key_id == api_key_id)
+        .values(client_secret_digest=digest)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class TokenOwner:
     token_id: str
+    api_key_id: int
     scopes: list[str]
     account_id: int
     master_account_id: int | None
     rights: int | None
+    expires_at: datetime | None = None
 
 
 def find_token_owner(conn: Connection, digest: str) -> TokenOwner | None:
@@ -112,6 +124,7 @@ def find_token_owner(conn: Connection, digest: str) -> TokenOwner | None:
     row = conn.execute(
         select(
             api_tokens.c.id,
+            api_tokens.c.api_key_id,
             api_tokens.c.scopes,
             accounts.c.account_id,
             accounts.c.master_account_id,

@@ -85,6 +85,8 @@ api_keys = Table(
     Column("api_key", String(64), nullable=False, unique=True),
     Column("description", String(255), nullable=True),
     Column("redirect_uris", JSON, nullable=False),
+    # SHA-256 of the OAuth2 client secret (256 random bits): the secret is shown once.
+    Column("client_secret_digest", String(64), nullable=True),
     Column("creation_date", UTCDateTime, nullable=False),
 )
 
@@ -373,4 +375,59 @@ advanced_requests = Table(
     Column("api_key_id", Integer, nullable=True),
     Column("type", String(32), nullable=False),
     Column("creation_date", UTCDateTime, nullable=False),
+)
+
+
+def _api_key_id() -> Column[int]:
+    """The OAuth2 client (API key) a row was issued to; deleting the key revokes it."""
+    return Column(
+        "api_key_id",
+        Integer,
+        ForeignKey("api_keys.api_key_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    )
+
+
+# OAuth2 authorization codes. A used code stays (``used``) until it expires, so that its second
+# use is recognised and the tokens issued for it revoked (RFC 6749 §4.1.2).
+oauth_codes = Table(
+    "oauth_codes",
+    metadata,
+    Column("code_digest", String(64), primary_key=True),
+    _api_key_id(),
+    _account_id(index=True),
+    # The tokens issued for the code and for their refreshes share it.
+    Column("grant_id", String(24), nullable=False),
+    Column("redirect_uri", Text, nullable=False),
+    Column("scopes", JSON, nullable=False),
+    Column("code_challenge", String(128), nullable=True),
+    Column("code_challenge_method", String(8), nullable=True),
+    Column("used", Boolean, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
+# OAuth2 access tokens with their refresh tokens, stored as SHA-256 digests.
+oauth_tokens = Table(
+    "oauth_tokens",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    _api_key_id(),
+    _account_id(index=True),
+    Column("grant_id", String(24), nullable=False, index=True),
+    Column("scopes", JSON, nullable=False),
+    Column("access_digest", String(64), nullable=False, unique=True),
+    Column("refresh_digest", String(64), nullable=True, unique=True),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("creation_date", UTCDateTime, nullable=False),
+)
+
+# Signed-in browsers of the web pages; the cookie holds the id, the table its SHA-256.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_digest", String(64), primary_key=True),
+    _account_id(index=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
 )

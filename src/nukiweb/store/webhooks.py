@@ -11,7 +11,6 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from nukiweb.store.schema import (
     advanced_api_keys,
-    api_tokens,
     notifications,
     webhook_events,
     webhook_logs,
@@ -105,14 +104,6 @@ def current_event_seq(conn: Connection) -> int:
     """The newest event's seq (0 if none): a new subscriber hears only what comes after."""
     seq = conn.execute(select(func.max(webhook_events.c.seq))).scalar()
     return int(seq or 0)
-
-
-def token_api_key_id(conn: Connection, token_id: str) -> int | None:
-    """The API key an API token was issued under (None for tokens of other kinds)."""
-    api_key_id = conn.execute(
-        select(api_tokens.c.api_key_id).where(api_tokens.c.id == token_id)
-    ).scalar()
-    return None if api_key_id is None else int(api_key_id)
 
 
 def insert_subscriber(conn: Connection, values: dict[str, Any]) -> int:
