@@ -14,6 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from nukiweb.secrets import token_digest
+from nukiweb.store import oauth as oauth_store
+from nukiweb.store.database import Database, default_url
 from tests.support import free_port
 
 TIMEOUT = 60
@@ -45,6 +48,17 @@ def test_create_account_and_token(tmp_path: Path) -> None:
     )  # fmt: skip
     assert token.returncode == 0, token.stderr
     assert re.fullmatch(r"nkw_[0-9a-f]{64}\n", token.stdout)
+
+    secret = nukiweb("admin", "create-client-secret", "--email", "cli@example.com", cwd=tmp_path)
+    assert secret.returncode == 0, secret.stderr
+    assert re.fullmatch(r"[0-9a-f]{64}\n", secret.stdout)
+    client_id = secret.stderr.rsplit(" ", 1)[-1].strip()
+    database = Database(default_url(tmp_path))
+    with database.read() as conn:
+        client = oauth_store.get_client(conn, client_id)
+    database.dispose()
+    assert client is not None
+    assert client.client_secret_digest == token_digest(secret.stdout.strip())  # only the digest
 
 
 @pytest.mark.parametrize(

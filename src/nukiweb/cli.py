@@ -174,6 +174,23 @@ def create_token(
     typer.echo(value)
 
 
+@admin.command("create-client-secret")
+def create_client_secret(
+    email: Annotated[str, typer.Option(help="The account's email.")],
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = Path(),
+) -> None:
+    """Create (or replace) the OAuth2 client secret of the account's API key and print it alone
+    on stdout; the client id (the OAuth2 API key) goes to stderr. It is not shown again."""
+    from nukiweb.services import accounts, oauth
+
+    ctx = open_context(database_url, data_dir)
+    account = accounts.find_account_by_email(ctx, email)
+    client_id, secret = oauth.create_client_secret_for_account(ctx, account.account_id)
+    typer.echo(f"OAuth2 API key (client id): {client_id}", err=True)
+    typer.echo(secret)
+
+
 @admin.command("add-device")
 def add_device(
     email: Annotated[str, typer.Option(help="The account's email.")],

@@ -26,6 +26,8 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
         document = get_openapi(
             title="Nuki API",
             version=__version__,
+            # The vendor's version; the bundled Swagger UI (4.x) cannot render 3.1 documents.
+            openapi_version="3.0.3",
             description="The Nuki Web API, served by nukiweb.",
             routes=app.routes,
         )
@@ -46,7 +48,6 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
 
 
 def install(app: FastAPI) -> None:
-    app.mount(ASSETS_PATH, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
 
     async def swagger_json() -> JSONResponse:
         return JSONResponse(openapi_document(app))
@@ -58,7 +59,7 @@ def install(app: FastAPI) -> None:
             swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
             swagger_css_url=f"{ASSETS_PATH}/swagger-ui.css",
             swagger_favicon_url=f"{ASSETS_PATH}/favicon-32x32.png",
-            oauth2_redirect_url=OAUTH2_REDIRECT_PATH,
+            oauth2_redirect_url=OAUTH2_REDIRECT_PATH,  # the page prefixes its origin
         )
 
     async def oauth2_redirect() -> HTMLResponse:
@@ -67,3 +68,5 @@ def install(app: FastAPI) -> None:
     app.add_api_route(OPENAPI_PATH, swagger_json, include_in_schema=False)
     app.add_api_route("/", swagger_ui, include_in_schema=False)
     app.add_api_route(OAUTH2_REDIRECT_PATH, oauth2_redirect, include_in_schema=False)
+    # After the redirect page's route, which lies under the assets' path.
+    app.mount(ASSETS_PATH, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")

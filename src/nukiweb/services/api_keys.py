@@ -102,9 +102,19 @@ def issue_token_for_account(
     """A token under the account's first API key, activating the Web API (creating the key)
     when needed: ``nukiweb admin create-token`` and the demo."""
     with ctx.db.transaction() as conn:
-        keys = store.list_api_keys(conn, account_id)
-        api_key = keys[0] if keys else _create_api_key(ctx, conn, account_id, None, [])
+        api_key = _first_api_key(ctx, conn, account_id)
         return _issue_token(ctx, conn, account_id, api_key.api_key_id, description, scopes)
+
+
+def first_api_key(ctx: ServiceContext, account_id: int) -> ApiKey:
+    """The account's first API key (the one Nuki Web shows), activating the Web API if needed."""
+    with ctx.db.transaction() as conn:
+        return _first_api_key(ctx, conn, account_id)
+
+
+def _first_api_key(ctx: ServiceContext, conn: Connection, account_id: int) -> ApiKey:
+    keys = store.list_api_keys(conn, account_id)
+    return keys[0] if keys else _create_api_key(ctx, conn, account_id, None, [])
 
 
 def _issue_token(

@@ -39,6 +39,7 @@ from nukiweb.secrets import (
     same,
     token_digest,
 )
+from nukiweb.services import api_keys
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import api_keys as key_store
 from nukiweb.store import oauth as store
@@ -402,9 +403,20 @@ def _client_named_in_request(query_client: Any, request: OAuthRequest) -> Client
 def create_client_secret(ctx: ServiceContext, caller: Caller, api_key_id: int) -> str:
     """A new client secret for the caller's API key, replacing the previous one. It is shown
     this once; only its digest is kept."""
+    return _new_client_secret(ctx, caller.account_id, api_key_id)
+
+
+def create_client_secret_for_account(ctx: ServiceContext, account_id: int) -> tuple[str, str]:
+    """The client id and a new client secret of the account's first API key (activating the Web
+    API if needed): ``nukiweb admin create-client-secret``."""
+    api_key = api_keys.first_api_key(ctx, account_id)
+    return api_key.api_key, _new_client_secret(ctx, account_id, api_key.api_key_id)
+
+
+def _new_client_secret(ctx: ServiceContext, account_id: int, api_key_id: int) -> str:
     secret = new_client_secret()
     with ctx.db.transaction() as conn:
-        if key_store.get_api_key(conn, caller.account_id, api_key_id) is None:
+        if key_store.get_api_key(conn, account_id, api_key_id) is None:
             raise NotFound("api key", api_key_id)
         key_store.set_client_secret_digest(conn, api_key_id, token_digest(secret))
     return secret

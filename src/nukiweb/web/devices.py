@@ -1,0 +1,241 @@
+"""The Smart Locks, Users and Activity log pages.
+
+They call the services the API's operations call, as the signed-in account, and a sub-account
+needs the rights the corresponding API operation needs (``domain.rights``). Lock and Unlock are
+the API's ``/action/lock`` and ``/action/unlock``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from nukiweb.api.errors import status_of
+from nukiweb.domain.device_words import (
+    LOG_ACTION_CHOICES,
+    account_user_type_words,
+    describe_authorization,
+    describe_device,
+    describe_log_entry,
+    is_log_action,
+)
+from nukiweb.domain.errors import InvalidParameter, NotFound, NukiwebError
+from nukiweb.domain.rights import required_rights
+from nukiweb.domain.simple_actions import SimpleActionKind
+from nukiweb.domain.smartlocks import Device, LogEntry, LogQuery
+from nukiweb.services import account_users, authorizations, smartlock_logs, smartlocks
+from nukiweb.services.account_users import MAX_PAGE
+from nukiweb.services.smartlock_logs import MAX_LIMIT
+from nukiweb.services.web_sessions import WebSession
+from nukiweb.web.pages import HOME_PATH, context_of, posted_form, redirect, render, require_session
+
+SMARTLOCKS_PATH = HOME_PATH
+USERS_PATH = "/web/users"
+ACTIVITY_PATH = "/web/activity"
+ACTIVITY_FILTERS = ("device", "from", "to", "action", "limit")
+NOTICES = {"lock": "Lock command sent to {name}.", "unlock": "Unlock command sent to {name}."}
+UNREACHABLE_STATUS = 503  # the command could not reach the device: its bridge is offline
+_NUMBER = re.compile(r"[0-9]{1,19}")
+
+router = APIRouter(include_in_schema=False)
+
+
+def _require_rights(session: WebSession, tag: str, method: str, path: str) -> None:
+    """What a sub-account needs for the page: the rights of the API operation it mirrors."""
+    session.caller.require_rights(required_rights(tag, method, path))
+
+
+# --- Smart Locks -----------------------------------------------------------------------------
+
+
+@router.get(SMARTLOCKS_PATH)
+async def smartlocks_page(
+    request: Request, sent: str | None = None, smartlockId: str | None = None
+) -> Response:
+    """``sent`` and ``smartlockId``: the command that the redirect after a button was for."""
+    session = require_session(request)
+    _require_rights(session, "Smartlock", "GET", "/smartlock")
+    return _smartlocks_page(request, session, sent=sent, sent_to=smartlockId)
+
+
+@router.post(SMARTLOCKS_PATH + "/{smartlock_id}/lock")
+async def lock(request: Request, smartlock_id: str) -> Response:
+    return await _simple_action(request, smartlock_id, "lock")
+
+
+@router.post(SMARTLOCKS_PATH + "/{smartlock_id}/unlock")
+async def unlock(request: Request, smartlock_id: str) -> Response:
+    return await _simple_action(request, smartlock_id, "unlock")
+
+
+async def _simple_action(request: Request, smartlock_id: str, kind: SimpleActionKind) -> Response:
+    """Refusals (another account's device, busy, a box that cannot lock, …) and a device that
+    could not be reached come back as the page with an error; a sent command redirects."""
+    session = require_session(request)
+    await posted_form(request, session)
+    ctx = context_of(request)
+    try:
+        _require_rights(session, "Smartlock", "POST", f"/smartlock/{{smartlockId}}/action/{kind}")
+        device_id = _smartlock_id(smartlock_id)
+        smartlocks.lock_or_unlock(ctx, session.caller, device_id, kind)
+        # The service records on the device why a command could not be delivered.
+        device = smartlocks.get_device(ctx, session.caller, device_id)
+    except NukiwebError as error:
+        return _smartlocks_page(request, session, error.message, status_of(error))
+    if device.error:
+        message = f"{device.name}: {device.error}"
+        return _smartlocks_page(request, session, message, UNREACHABLE_STATUS)
+    return redirect(f"{SMARTLOCKS_PATH}?{urlencode({'sent': kind, 'smartlockId': device_id})}")
+
+
+def _smartlock_id(text: str) -> int:
+    if not _NUMBER.fullmatch(text):
+        raise NotFound("smartlock", text)
+    return int(text)
+
+
+def _smartlocks_page(
+    request: Request,
+    session: WebSession,
+    error: str | None = None,
+    status_code: int = 200,
+    *,
+    sent: str | None = None,
+    sent_to: str | None = None,
+) -> Response:
+    ctx = context_of(request)
+    devices = smartlocks.list_devices(ctx, session.caller)
+    now = ctx.clock.now()
+    return render(
+        request,
+        "smartlocks.html",
+        session,
+        status_code,
+        page="smartlocks",
+        devices=[describe_device(device, now) for device in devices],
+        notice=_notice(devices, sent, sent_to),
+        error=error,
+    )
+
+
+def _notice(devices: list[Device], sent: str | None, sent_to: str | None) -> str | None:
+    """Made from the account's own device name, never from text in the URL."""
+    template = NOTICES.get(sent or "")
+    names = {str(device.smartlock_id): device.name for device in devices}
+    if template is None or sent_to not in names:
+        return None
+    return template.format(name=names[sent_to])
+
+
+# --- Users -----------------------------------------------------------------------------------
+
+
+@router.get(USERS_PATH)
+async def users_page(request: Request) -> Response:
+    session = require_session(request)
+    _require_rights(session, "AccountUser", "GET", "/account/user")
+    _require_rights(session, "SmartlockAuth", "GET", "/smartlock/auth")
+    ctx = context_of(request)
+    users = account_users.list_users(ctx, session.caller, None, 0, MAX_PAGE)
+    user_names = {user.account_user_id: user.name for user in users}
+    auths = authorizations.list_authorizations(ctx, session.caller)
+    devices = [
+        (
+            device,
+            [
+                describe_authorization(auth, user_names)
+                for auth in auths
+                if auth.smartlock_id == device.smartlock_id
+            ],
+        )
+        for device in smartlocks.list_devices(ctx, session.caller)
+    ]
+    return render(
+        request,
+        "users.html",
+        session,
+        page="users",
+        users=users,
+        user_type=account_user_type_words,
+        more_users=len(users) == MAX_PAGE,
+        devices=devices,
+    )
+
+
+# --- Activity log ----------------------------------------------------------------------------
+
+
+@router.get(ACTIVITY_PATH)
+async def activity_page(request: Request) -> Response:
+    """Filters are a GET form; a value that is not one is the page with an error, 400."""
+    session = require_session(request)
+    _require_rights(session, "SmartlockLog", "GET", "/smartlock/log")
+    ctx = context_of(request)
+    devices = smartlocks.list_devices(ctx, session.caller)
+    filters = {name: request.query_params.get(name, "")[:40] for name in ACTIVITY_FILTERS}
+    error, status_code = None, 200
+    entries: list[LogEntry] = []
+    try:
+        query = _log_query(filters, {device.smartlock_id for device in devices})
+        entries = smartlock_logs.list_entries(ctx, session.caller, query)
+    except InvalidParameter as refused:
+        error, status_code = refused.message, 400
+    names = {device.smartlock_id: device.name for device in devices}
+    return render(
+        request,
+        "activity.html",
+        session,
+        status_code,
+        page="activity",
+        devices=devices,
+        actions=LOG_ACTION_CHOICES,
+        filters=filters,
+        max_limit=MAX_LIMIT,
+        entries=[describe_log_entry(entry, names) for entry in entries],
+        error=error,
+    )
+
+
+def _log_query(filters: Mapping[str, str], device_ids: set[int]) -> LogQuery:
+    """The filters of the form; days are whole UTC days, both ends included."""
+    device = _number(filters, "device")
+    if device is not None and device not in device_ids:
+        raise InvalidParameter("device", device, "There is no such device on this account.")
+    action = _number(filters, "action")
+    if action is not None and not is_log_action(action):
+        raise InvalidParameter("action", action)
+    first, last = _day(filters, "from"), _day(filters, "to")
+    if first is not None and last is not None and first > last:
+        raise InvalidParameter("to", last, "It is before the date from.")
+    limit = _number(filters, "limit")
+    return LogQuery(
+        smartlock_id=device,
+        action=action,
+        from_date=None if first is None else datetime.combine(first, time.min, UTC),
+        to_date=None if last is None else datetime.combine(last, time.max, UTC),
+        limit=MAX_LIMIT if limit is None else limit,
+    )
+
+
+def _number(filters: Mapping[str, str], name: str) -> int | None:
+    text = filters[name].strip()
+    if not text:
+        return None
+    if not _NUMBER.fullmatch(text):
+        raise InvalidParameter(name, text)
+    return int(text)
+
+
+def _day(filters: Mapping[str, str], name: str) -> date | None:
+    text = filters[name].strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidParameter(name, text, "Expected a date like 2026-01-31.") from None

@@ -1,0 +1,151 @@
+"""The OAuth2 endpoints (doc §4.4): ``/oauth/authorize`` with its consent page and
+``/oauth/token``. The grant logic is in ``services.oauth`` (Authlib); this is the HTTP side."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from http import HTTPStatus
+
+from authlib.oauth2 import OAuth2Error
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import Connection
+
+from nukiweb.api.swagger import OAUTH2_REDIRECT_PATH
+from nukiweb.domain.scopes import CONSENT_LABELS, Scope
+from nukiweb.services.context import ServiceContext
+from nukiweb.services.oauth import (
+    NukiAuthorizationServer,
+    OAuthRequest,
+    ResourceOwner,
+    requested_scopes,
+)
+from nukiweb.web.pages import (
+    SECURITY_HEADERS,
+    context_of,
+    current_session,
+    posted_form,
+    redirect,
+    render,
+    sign_in_url,
+)
+
+AUTHORIZE_PATH = "/oauth/authorize"
+TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path
+MAX_FORM_FIELDS = 50
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get(AUTHORIZE_PATH)
+async def authorize(request: Request) -> Response:
+    """Checks the request before anything else (an unknown client or a redirect URI not on the
+    key's list is answered here, never redirected), then asks the signed-in account."""
+    ctx = context_of(request)
+    with ctx.db.transaction() as conn:
+        server = _server(ctx, request, conn)
+        try:
+            oauth_request = _oauth_request(conn, request, request.query_params.multi_items())
+            grant = server.get_consent_grant(oauth_request)
+        except OAuth2Error as error:
+            return _error_response(request, error)
+    session = current_session(request)
+    if session is None:
+        return redirect(sign_in_url(_this_url(request)))
+    scopes = sorted(requested_scopes(grant.request.scope), key=list(Scope).index)
+    return render(
+        request,
+        "consent.html",
+        session,
+        action=_this_url(request),
+        permissions=[CONSENT_LABELS[scope] for scope in scopes],
+    )
+
+
+@router.post(AUTHORIZE_PATH)
+async def decide(request: Request) -> Response:
+    """Allow or Cancel on the consent page: a redirect to the app with a code or token, or
+    with ``error=access_denied``."""
+    session = current_session(request)
+    if session is None:
+        return redirect(sign_in_url(_this_url(request)))
+    form = await posted_form(request, session)
+    owner = ResourceOwner(session.account.account_id) if form.get("decision") == "allow" else None
+    ctx = context_of(request)
+    with ctx.db.transaction() as conn:
+        server = _server(ctx, request, conn)
+        try:
+            oauth_request = _oauth_request(conn, request, request.query_params.multi_items())
+            grant = server.get_consent_grant(oauth_request, end_user=owner)
+        except OAuth2Error as error:
+            return _error_response(request, error)
+        status, body, headers = server.create_authorization_response(
+            oauth_request, grant_user=owner, grant=grant
+        )
+    return _response(request, status, body, headers)
+
+
+@router.post(TOKEN_PATH)
+async def token(request: Request) -> Response:
+    """The token endpoint: form-encoded, answered with JSON (RFC 6749 §5)."""
+    form = await request.form(max_fields=MAX_FORM_FIELDS)
+    parameters = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+    ctx = context_of(request)
+    with ctx.db.transaction() as conn:
+        server = _server(ctx, request, conn)
+        try:
+            oauth_request = _oauth_request(conn, request, parameters)
+        except OAuth2Error as error:
+            return _json(*error())
+        status, body, headers = server.create_token_response(oauth_request)
+    return _json(status, body, headers)
+
+
+def _server(ctx: ServiceContext, request: Request, conn: Connection) -> NukiAuthorizationServer:
+    # Swagger UI of this server may always receive tokens: the doc's way to try the API (§3.2)
+    # is to paste the API key into it and sign in.
+    swagger = str(request.base_url).rstrip("/") + OAUTH2_REDIRECT_PATH
+    return NukiAuthorizationServer(ctx, conn, frozenset({swagger}))
+
+
+def _oauth_request(
+    conn: Connection, request: Request, parameters: Iterable[tuple[str, str]]
+) -> OAuthRequest:
+    return OAuthRequest(
+        conn,
+        request.method,
+        str(request.url),
+        request.headers,
+        parameters,
+    )
+
+
+def _this_url(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+def _error_response(request: Request, error: OAuth2Error) -> Response:
+    status, body, headers = error()
+    return _response(request, status, body, headers)
+
+
+def _response(
+    request: Request, status: int, body: object, headers: list[tuple[str, str]]
+) -> Response:
+    """A redirect back to the app, or, when there is nowhere safe to redirect to, a page that
+    says what is wrong with the request."""
+    location = dict(headers).get("Location")
+    if status == HTTPStatus.FOUND and location:
+        return RedirectResponse(location, status_code=302, headers=SECURITY_HEADERS)
+    error = body if isinstance(body, dict) else {}
+    return render(
+        request,
+        "oauth_error.html",
+        status_code=status,
+        error_code=error.get("error", "invalid_request"),
+        description=error.get("error_description", ""),
+    )
+
+
+def _json(status: int, body: object, headers: list[tuple[str, str]]) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=dict(headers))

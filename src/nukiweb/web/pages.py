@@ -1,0 +1,145 @@
+"""What every web page shares: templates, the session cookie, CSRF checks, security headers.
+
+Pages are server-rendered HTML forms; every state change is a POST carrying the session's CSRF
+token. The session cookie is HttpOnly and SameSite=Lax (a link from another site, such as an
+app's "Sign in with Nuki" link to ``/oauth/authorize``, still arrives signed in; a form posted
+from another site does not), and Secure when the page is served over HTTPS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.datastructures import FormData
+
+from nukiweb.secrets import same
+from nukiweb.services import web_sessions
+from nukiweb.services.context import ServiceContext
+from nukiweb.services.web_sessions import SESSION_LIFETIME, WebSession
+
+SESSION_COOKIE = "nukiweb_session"
+SIGN_IN_PATH = "/web/login"
+HOME_PATH = "/web/smartlocks"
+STATIC_PATH = "/static/web"
+MAX_COOKIE_LENGTH = 128
+
+_templates = Environment(
+    loader=PackageLoader("nukiweb.web"),
+    autoescape=select_autoescape(default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+# Pages are never framed (clickjacking of Allow), cached, or leak their URL (which may carry an
+# authorization request) to other sites.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+class SignInRequired(Exception):
+    """Raised by pages without a session: answered with a redirect to the sign-in page."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+class CsrfRejected(Exception):
+    """A form without this session's CSRF token: answered 403."""
+
+
+def context_of(request: Request) -> ServiceContext:
+    ctx: ServiceContext = request.app.state.ctx
+    return ctx
+
+
+def render(
+    request: Request,
+    template: str,
+    session: WebSession | None = None,
+    status_code: int = 200,
+    **values: Any,
+) -> HTMLResponse:
+    html = _templates.get_template(template).render(
+        request=request, session=session, static=STATIC_PATH, **values
+    )
+    return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
+
+
+def redirect(url: str) -> RedirectResponse:
+    """A redirect after a form (303: the browser follows it with a GET)."""
+    return RedirectResponse(url, status_code=303, headers={"Cache-Control": "no-store"})
+
+
+def current_session(request: Request) -> WebSession | None:
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id or len(session_id) > MAX_COOKIE_LENGTH:
+        return None
+    return web_sessions.find_session(context_of(request), session_id)
+
+
+def require_session(request: Request) -> WebSession:
+    session = current_session(request)
+    if session is None:
+        raise SignInRequired(
+            request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        )
+    return session
+
+
+async def posted_form(request: Request, session: WebSession) -> FormData:
+    """The form of a POST, refused unless it carries the session's CSRF token."""
+    form = await request.form()
+    token = form.get("csrf_token")
+    if not isinstance(token, str) or not same(token, session.csrf_token):
+        raise CsrfRejected
+    return form
+
+
+def set_session_cookie(response: Response, request: Request, session_id: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Response, request: Request) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+
+
+def local_path(url: str | None, default: str = HOME_PATH) -> str:
+    """``url`` if it is a path on this server, else ``default``: a ``next`` parameter must not
+    send anyone to another site."""
+    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return default
+    parts = urlsplit(url)
+    return default if parts.scheme or parts.netloc else url
+
+
+def sign_in_url(next_url: str) -> str:
+    return f"{SIGN_IN_PATH}?next={quote(next_url, safe='')}"
+
+
+def form_text(form: FormData, name: str, max_length: int = 2000) -> str:
+    value = form.get(name)
+    return value.strip()[:max_length] if isinstance(value, str) else ""
