@@ -41,6 +41,12 @@ a token needs one of them. A token without it gets `401` with the vendor's body
 `{"detailMessage": "Your access token is not authorized", ...}`. Sub-accounts are further
 limited by their rights (`403`), see [accounts.md](accounts.md).
 
+Outside the OpenAPI description, nukiweb serves the OAuth 2 endpoints of doc §4.4
+(`/oauth/authorize`: code and implicit flows; `/oauth/token`: `authorization_code` and
+`refresh_token`) and the Nuki Web pages; one difference from the doc: the implicit flow returns
+its token in the redirect's fragment (`#access_token=…`, RFC 6749 §4.2.2) where the doc writes
+`?token=…`. See [oauth.md](oauth.md).
+
 ## Spec errata
 
 Where the vendor's description contradicts the service it describes, nukiweb does what the

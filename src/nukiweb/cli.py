@@ -127,7 +127,8 @@ def print_demo(demo: tuple[str, str, str], host: str, port: int) -> None:
         f"  email:     {email}\n"
         f"  password:  {password}\n"
         f"  API token: {token}\n"
-        f"  Swagger UI: {base}/\n\n"
+        f"  Swagger UI: {base}/\n"
+        f"  Nuki Web:   {base}/web (sign in with the email and password above)\n\n"
         f"  curl -H 'Authorization: Bearer {token}' {base}/account\n"
     )
 

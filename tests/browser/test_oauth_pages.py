@@ -16,7 +16,7 @@ from tests.browser.support import shoot, sign_in
 from tests.contract.validation import ContractValidator
 from tests.devices import add_device
 from tests.support import AccountFixture, ApiClient, RunningServer
-from tests.web.oauth_support import OAuthApp, register_app
+from tests.web.oauth_support import OAuthApp, exchange, register_app
 
 
 class CallbackServer:
@@ -140,16 +140,7 @@ def test_the_code_flow_in_a_browser(
 
     (received,) = callback.received
     assert received["state"] == "s1"
-    token = httpx.post(
-        f"{server.base_url}/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": received["code"],
-            "redirect_uri": app.redirect_uri,
-            "client_id": app.client_id,
-            "client_secret": app.client_secret,
-        },
-    ).json()
+    token = exchange(server, app, received["code"]).json()
     api = ApiClient(server, token["access_token"], contract)
     devices = api.get("/smartlock")
     assert devices.status_code == 200

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 from nukiweb.services import oauth
-from tests.support import AccountFixture
+from tests.support import AccountFixture, RunningServer
 from tests.web.support import WebClient, csrf_token
 
 CALLBACK = "https://app.example.com/callback"
@@ -54,3 +54,31 @@ def redirect_parameters(response: httpx.Response, *, fragment: bool = False) -> 
     parts = urlsplit(response.headers["location"])
     values = parse_qs(parts.fragment if fragment else parts.query)
     return {name: found[0] for name, found in values.items()}
+
+
+def token_request(server: RunningServer, app: OAuthApp, **fields: str) -> httpx.Response:
+    """``POST /oauth/token`` as the app, authenticated with its secret in the form if it has
+    one."""
+    form = {
+        "client_id": app.client_id,
+        **({"client_secret": app.client_secret} if app.client_secret else {}),
+        **fields,
+    }
+    return httpx.post(f"{server.base_url}/oauth/token", data=form)
+
+
+def exchange(server: RunningServer, app: OAuthApp, code: str, **fields: str) -> httpx.Response:
+    return token_request(
+        server,
+        app,
+        **{
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": app.redirect_uri,
+            **fields,
+        },
+    )
+
+
+def refresh(server: RunningServer, app: OAuthApp, refresh_token: str) -> httpx.Response:
+    return token_request(server, app, grant_type="refresh_token", refresh_token=refresh_token)

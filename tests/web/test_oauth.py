@@ -19,7 +19,9 @@ from tests.web.oauth_support import (
     CALLBACK,
     OAuthApp,
     consent,
+    exchange,
     redirect_parameters,
+    refresh,
     register_app,
 )
 from tests.web.support import WebClient
@@ -70,18 +72,6 @@ def code_for(web: WebClient, server: RunningServer, app: OAuthApp, **parameters:
     return redirect_parameters(allowed)["code"]
 
 
-def exchange(server: RunningServer, app: OAuthApp, code: str, **fields: str) -> httpx.Response:
-    form = {
-        "grant_type": "authorization_code",
-        "code": code,
-        "redirect_uri": app.redirect_uri,
-        "client_id": app.client_id,
-        **({"client_secret": app.client_secret} if app.client_secret else {}),
-        **fields,
-    }
-    return httpx.post(f"{server.base_url}/oauth/token", data=form)
-
-
 def test_a_third_party_client_completes_the_code_flow_refreshes_and_calls_the_api(
     server: RunningServer,
     account: AccountFixture,
@@ -113,15 +103,7 @@ def test_a_third_party_client_completes_the_code_flow_refreshes_and_calls_the_ap
     assert api.with_token(refreshed["access_token"]).get("/smartlock").status_code == 200
     # Rotation: the old pair is gone.
     assert api.get("/smartlock").status_code == 401
-    again = httpx.post(
-        f"{server.base_url}/oauth/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": token["refresh_token"],
-            "client_id": app.client_id,
-            "client_secret": app.client_secret,
-        },
-    )
+    again = refresh(server, app, token["refresh_token"])
     assert again.status_code == 400
     assert again.json()["error"] == "invalid_grant"
     api.close()
@@ -394,16 +376,7 @@ def test_a_new_password_or_deleting_the_api_key_revokes_oauth_tokens(
     else:
         assert other_account.api.delete(f"/api/key/{app.api_key_id}").status_code == 204
     assert api.get("/smartlock").status_code == 401
-    refresh = httpx.post(
-        f"{server.base_url}/oauth/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": token["refresh_token"],
-            "client_id": app.client_id,
-            "client_secret": app.client_secret,
-        },
-    )
-    assert refresh.status_code in (400, 401)
+    assert refresh(server, app, token["refresh_token"]).status_code in (400, 401)
     api.close()
 
 
