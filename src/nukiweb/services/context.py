@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from nukiweb.bridges.hub import BridgeHub
 from nukiweb.clock import Clock, SystemClock
-from nukiweb.domain.throttle import FailureThrottle
 from nukiweb.secretbox import SecretBox
 from nukiweb.services.authentication import TokenCache
 from nukiweb.store.database import Database
@@ -39,8 +38,6 @@ class ServiceContext:
     allow_local_webhooks: bool = False
     # Called when an event was written to the outbox: wakes this process's delivery worker.
     on_event: Callable[[], None] | None = None
-    # Failed sign-ins to the web pages, per email and client address.
-    sign_in_throttle: FailureThrottle = field(default_factory=FailureThrottle)
     tokens: TokenCache = field(init=False)
 
     def __post_init__(self) -> None:

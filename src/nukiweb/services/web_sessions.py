@@ -1,7 +1,8 @@
 """Signing in to the web pages, and the sessions that follow.
 
 A sign-in costs one argon2 verification whether or not the email exists, and after repeated
-failures for one email from one address it is refused for a while (per server process).
+failures for one email from one address it is refused for a while. Failures are counted in the
+store, so that several server instances count them together.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from nukiweb.domain.accounts import Account
 from nukiweb.domain.errors import NukiwebError
 from nukiweb.domain.identity import Caller
 from nukiweb.domain.scopes import ALL_SCOPES
+from nukiweb.domain.throttle import FailureThrottle
 from nukiweb.secrets import token_digest, verify_password
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import accounts as account_store
+from nukiweb.store import sign_in_failures as failure_store
 from nukiweb.store import web_sessions as store
 
 SESSION_LIFETIME = timedelta(hours=12)
+THROTTLE = FailureThrottle(limit=5, window=timedelta(minutes=15))
 
 
 class SignInFailed(NukiwebError):
@@ -47,19 +51,24 @@ def sign_in(ctx: ServiceContext, email: str, password: str, client_address: str)
     """A new session's id (for the cookie) if ``password`` is the account's."""
     now = ctx.clock.now()
     email_key = rules.email_key(email.strip())
-    throttle_key = f"{email_key} {client_address}"
-    wait = ctx.sign_in_throttle.retry_after(throttle_key, now)
-    if wait is not None:
-        raise SignInThrottled(wait)
+    throttle_key = token_digest(f"{email_key} {client_address}")
     with ctx.db.read() as conn:
+        failures = failure_store.recent_failures(
+            conn, throttle_key, now - THROTTLE.window, THROTTLE.limit
+        )
+        wait = THROTTLE.retry_after(failures, now)
+        if wait is not None:
+            raise SignInThrottled(wait)
         credentials = account_store.find_credentials(conn, email_key)
     if not verify_password(None if credentials is None else credentials[1], password):
-        ctx.sign_in_throttle.failed(throttle_key, now)
+        with ctx.db.transaction() as conn:
+            failure_store.forget(conn, throttle_key, before=now - THROTTLE.window)
+            failure_store.record_failure(conn, throttle_key, now)
         raise SignInFailed
     assert credentials is not None
-    ctx.sign_in_throttle.succeeded(throttle_key)
     session_id = secrets.token_urlsafe(32)
     with ctx.db.transaction() as conn:
+        failure_store.forget(conn, throttle_key)
         store.delete_expired_sessions(conn, now)
         store.insert_session(
             conn,

@@ -431,3 +431,13 @@ web_sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
 )
+
+# Failed sign-ins to the web pages, per email and client address (its SHA-256): the throttle.
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    _sequence(),
+    Column("key_digest", String(64), nullable=False),
+    Column("failed_at", UTCDateTime, nullable=False),
+    Index("ix_sign_in_failures_key_digest_failed_at", "key_digest", "failed_at"),
+)

@@ -1,4 +1,5 @@
-"""OAuth2: client secrets, authorization codes and tokens; sessions of the web pages.
+"""OAuth2: client secrets, authorization codes and tokens; sessions of the web pages and the
+throttle of their sign-in.
 
 Revision ID: 0005
 Revises: 0004
@@ -89,6 +90,21 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id_digest", name=op.f("pk_web_sessions")),
     )
+    op.create_table(
+        "sign_in_failures",
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("key_digest", sa.String(length=64), nullable=False),
+        sa.Column("failed_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name=op.f("pk_sign_in_failures")),
+    )
+    op.create_index(
+        "ix_sign_in_failures_key_digest_failed_at", "sign_in_failures", ["key_digest", "failed_at"]
+    )
     for table, columns in (
         ("oauth_codes", ["api_key_id"]),
         ("oauth_codes", ["account_id"]),
@@ -101,6 +117,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("sign_in_failures")
     op.drop_table("web_sessions")
     op.drop_table("oauth_tokens")
     op.drop_table("oauth_codes")
