@@ -9,7 +9,7 @@ import html
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 import httpx
 import pytest
@@ -417,6 +417,34 @@ def test_activity_filters_narrow_the_list(
     page = client.get(ACTIVITY, params={"device": back, "action": 3}).text
     assert f'<option value="{back}" selected>' in page
     assert '<option value="3" selected>' in page
+
+
+def test_older_entries_page_on_with_the_same_filters(
+    client: WebClient, activity: tuple[int, int, str]
+) -> None:
+    front, _back, _day = activity
+    first = client.get(ACTIVITY, params={"limit": 1})
+    assert len(rows(first.text, "data-log-id")) == 1
+    older = re.search(r'href="(/web/activity\?[^"]+)">Older entries', first.text)
+    assert older
+    seen = list(rows(first.text, "data-log-id"))
+    path = html.unescape(older.group(1))
+    while path:
+        page = client.get(path)
+        assert page.status_code == 200
+        seen += list(rows(page.text, "data-log-id"))
+        found = re.search(r'href="(/web/activity\?[^"]+)">Older entries', page.text)
+        path = html.unescape(found.group(1)) if found else ""
+    assert seen == list(rows(client.get(ACTIVITY).text, "data-log-id"))
+    assert len(seen) == 3
+    only_front = client.get(ACTIVITY, params={"limit": 1, "device": front}).text
+    older_front = re.search(r'href="/web/activity\?([^"]+)">Older entries', only_front)
+    assert older_front
+    next_filters = dict(parse_qsl(html.unescape(older_front.group(1))))
+    assert next_filters["device"] == str(front)  # the filters carry over
+    assert [entry[0] for entry in listed(client, **next_filters)] == ["Front door"]
+    bad = client.get(ACTIVITY, params={"before": "not-an-id"})
+    assert bad.status_code == 400
 
 
 def _shifted(day: str, days: int) -> str:

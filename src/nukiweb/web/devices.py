@@ -37,10 +37,11 @@ from nukiweb.web.pages import HOME_PATH, context_of, posted_form, redirect, rend
 SMARTLOCKS_PATH = HOME_PATH
 USERS_PATH = "/web/users"
 ACTIVITY_PATH = "/web/activity"
-ACTIVITY_FILTERS = ("device", "from", "to", "action", "limit")
+ACTIVITY_FILTERS = ("device", "from", "to", "action", "limit", "before")
 NOTICES = {"lock": "Lock command sent to {name}.", "unlock": "Unlock command sent to {name}."}
 UNREACHABLE_STATUS = 503  # the command could not reach the device: its bridge is offline
 _NUMBER = re.compile(r"[0-9]{1,19}")
+_LOG_ID = re.compile(r"[0-9a-f]{24}")
 
 router = APIRouter(include_in_schema=False)
 
@@ -186,6 +187,10 @@ async def activity_page(request: Request) -> Response:
     except InvalidParameter as refused:
         error, status_code = refused.message, 400
     names = {device.smartlock_id: device.name for device in devices}
+    # A full page may have older entries: the link pages on from the last one shown.
+    older = None
+    if entries and len(entries) == int(filters["limit"] or MAX_LIMIT):
+        older = urlencode({**{k: v for k, v in filters.items() if v}, "before": entries[-1].id})
     return render(
         request,
         "activity.html",
@@ -197,6 +202,7 @@ async def activity_page(request: Request) -> Response:
         filters=filters,
         max_limit=MAX_LIMIT,
         entries=[describe_log_entry(entry, names) for entry in entries],
+        older=older,
         error=error,
     )
 
@@ -213,11 +219,15 @@ def _log_query(filters: Mapping[str, str], device_ids: set[int]) -> LogQuery:
     if first is not None and last is not None and first > last:
         raise InvalidParameter("to", last, "It is before the date from.")
     limit = _number(filters, "limit")
+    before = filters["before"].strip() or None
+    if before is not None and not _LOG_ID.fullmatch(before):
+        raise InvalidParameter("before", before)
     return LogQuery(
         smartlock_id=device,
         action=action,
         from_date=None if first is None else datetime.combine(first, time.min, UTC),
         to_date=None if last is None else datetime.combine(last, time.max, UTC),
+        before_id=before,
         limit=MAX_LIMIT if limit is None else limit,
     )
 
