@@ -184,6 +184,8 @@ class AuthorizationCode(AuthorizationCodeMixin):  # type: ignore[misc]
 
 @dataclass(frozen=True)
 class RefreshToken(TokenMixin):  # type: ignore[misc]
+    """A refresh token: it lives until it is used, or revoked with its API key or password."""
+
     record: TokenRecord
 
     def check_client(self, client: Client) -> bool:
@@ -191,15 +193,6 @@ class RefreshToken(TokenMixin):  # type: ignore[misc]
 
     def get_scope(self) -> str:
         return " ".join(self.record.scopes)
-
-    def get_expires_in(self) -> int:
-        return 0  # refresh tokens live until used or revoked
-
-    def is_expired(self) -> bool:
-        return False
-
-    def is_revoked(self) -> bool:
-        return False
 
 
 def requested_scopes(scope: str | None) -> frozenset[Scope]:
