@@ -8,6 +8,7 @@ hand-off per query costs more than the query itself (see bench/README.md).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.resources import files
@@ -18,6 +19,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 
 DEFAULT_DATABASE_FILE = "nukiweb.db"
 # Any fixed 64-bit number: the PostgreSQL advisory lock that serialises concurrent migrations.
@@ -43,16 +45,18 @@ def default_url(data_dir: Path) -> URL:
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    # WAL lets readers run while one writer commits; busy_timeout makes a second process (an
-    # admin command while the server runs) wait for the lock instead of failing.
+    # busy_timeout makes a second process (an admin command while the server runs) wait for the
+    # lock instead of failing; first, since switching a new file to WAL takes the lock too.
+    # WAL lets readers run while one writer commits.
+    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
 _MIGRATION_THREAD_LOCK = threading.Lock()
+MIGRATION_LOCK_WAIT_SECONDS = 120.0
 
 
 def _begin_immediate(connection: Connection) -> None:
@@ -60,7 +64,18 @@ def _begin_immediate(connection: Connection) -> None:
     each DDL statement in a transaction of its own, and two processes could both migrate."""
     driver_connection = connection.connection.driver_connection
     driver_connection.isolation_level = None  # type: ignore[union-attr]
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Another process may migrate for longer than busy_timeout (a cold start compiles every
+    # module it imports): wait for it as long as a migration may take.
+    deadline = time.monotonic() + MIGRATION_LOCK_WAIT_SECONDS
+    while True:
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except OperationalError as error:
+            connection.rollback()
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+        else:
+            return
 
 
 class Database:
