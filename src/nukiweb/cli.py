@@ -183,11 +183,11 @@ def create_client_secret(
 ) -> None:
     """Create (or replace) the OAuth2 client secret of the account's API key and print it alone
     on stdout; the client id (the OAuth2 API key) goes to stderr. It is not shown again."""
-    from nukiweb.services import accounts, oauth
+    from nukiweb.services import accounts, api_keys
 
     ctx = open_context(database_url, data_dir)
     account = accounts.find_account_by_email(ctx, email)
-    client_id, secret = oauth.create_client_secret_for_account(ctx, account.account_id)
+    client_id, secret = api_keys.create_client_secret_for_account(ctx, account.account_id)
     typer.echo(f"OAuth2 API key (client id): {client_id}", err=True)
     typer.echo(secret)
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from nukiweb.services import oauth
+from nukiweb.services import api_keys
 from tests.support import AccountFixture, RunningServer
 from tests.web.support import WebClient, csrf_token
 
@@ -36,7 +36,7 @@ def register_app(
     secret = None
     if with_secret:
         caller = developer.api.server.ctx.tokens.authenticate(f"Bearer {developer.token}")
-        secret = oauth.create_client_secret(developer.api.server.ctx, caller, key["apiKeyId"])
+        secret = api_keys.create_client_secret(developer.api.server.ctx, caller, key["apiKeyId"])
     return OAuthApp(key["apiKey"], secret, key["apiKeyId"], uris[0])
 
 

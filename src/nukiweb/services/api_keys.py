@@ -12,7 +12,13 @@ from nukiweb.domain.accounts import ApiKey, ApiToken
 from nukiweb.domain.errors import InvalidParameter, NotFound
 from nukiweb.domain.identity import Caller
 from nukiweb.domain.scopes import ALL_SCOPES, Scope, parse_scopes
-from nukiweb.secrets import new_api_token, new_client_id, new_object_id, token_digest
+from nukiweb.secrets import (
+    new_api_token,
+    new_client_id,
+    new_client_secret,
+    new_object_id,
+    token_digest,
+)
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import api_keys as store
 
@@ -106,10 +112,24 @@ def issue_token_for_account(
         return _issue_token(ctx, conn, account_id, api_key.api_key_id, description, scopes)
 
 
-def first_api_key(ctx: ServiceContext, account_id: int) -> ApiKey:
-    """The account's first API key (the one Nuki Web shows), activating the Web API if needed."""
+def create_client_secret(ctx: ServiceContext, caller: Caller, api_key_id: int) -> str:
+    """A new OAuth2 client secret for the caller's API key, replacing the previous one. It is
+    shown this once; only its digest is kept."""
+    secret = new_client_secret()
     with ctx.db.transaction() as conn:
-        return _first_api_key(ctx, conn, account_id)
+        _api_key(conn, caller, api_key_id)
+        store.set_client_secret_digest(conn, api_key_id, token_digest(secret))
+    return secret
+
+
+def create_client_secret_for_account(ctx: ServiceContext, account_id: int) -> tuple[str, str]:
+    """The client id and a new client secret of the account's first API key (the one Nuki Web
+    shows), activating the Web API if needed: ``nukiweb admin create-client-secret``."""
+    secret = new_client_secret()
+    with ctx.db.transaction() as conn:
+        api_key = _first_api_key(ctx, conn, account_id)
+        store.set_client_secret_digest(conn, api_key.api_key_id, token_digest(secret))
+    return api_key.api_key, secret
 
 
 def _first_api_key(ctx: ServiceContext, conn: Connection, account_id: int) -> ApiKey:

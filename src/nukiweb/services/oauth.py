@@ -1,5 +1,6 @@
 """The OAuth2 authorization server (doc §4.4): the authorization code grant (with PKCE), the
-implicit grant, refresh tokens with rotation, and the client secrets of API keys.
+implicit grant, and refresh tokens with rotation. Clients are API keys; their client secrets are
+made in ``services.api_keys``.
 
 The grant logic is Authlib's framework-free server core; this module gives it nukiweb's store.
 One server is made per HTTP request, bound to that request's transaction, so that what a request
@@ -27,21 +28,17 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc7636 import CodeChallenge
 from sqlalchemy import Connection
 
-from nukiweb.domain.errors import InvalidParameter, NotFound
-from nukiweb.domain.identity import Caller
+from nukiweb.domain.errors import InvalidParameter
 from nukiweb.domain.scopes import Scope, parse_scopes
 from nukiweb.secrets import (
     new_authorization_code,
-    new_client_secret,
     new_oauth_access_token,
     new_oauth_refresh_token,
     new_object_id,
     same,
     token_digest,
 )
-from nukiweb.services import api_keys
 from nukiweb.services.context import ServiceContext
-from nukiweb.store import api_keys as key_store
 from nukiweb.store import oauth as store
 from nukiweb.store.oauth import ClientRecord, CodeRecord, TokenRecord
 
@@ -391,25 +388,3 @@ def _origin(record: CodeRecord | TokenRecord) -> tuple[str, list[str]]:
 def _client_named_in_request(query_client: Any, request: OAuthRequest) -> Client | None:
     client_id = request.payload.client_id
     return None if not client_id else query_client(client_id)
-
-
-def create_client_secret(ctx: ServiceContext, caller: Caller, api_key_id: int) -> str:
-    """A new client secret for the caller's API key, replacing the previous one. It is shown
-    this once; only its digest is kept."""
-    return _new_client_secret(ctx, caller.account_id, api_key_id)
-
-
-def create_client_secret_for_account(ctx: ServiceContext, account_id: int) -> tuple[str, str]:
-    """The client id and a new client secret of the account's first API key (activating the Web
-    API if needed): ``nukiweb admin create-client-secret``."""
-    api_key = api_keys.first_api_key(ctx, account_id)
-    return api_key.api_key, _new_client_secret(ctx, account_id, api_key.api_key_id)
-
-
-def _new_client_secret(ctx: ServiceContext, account_id: int, api_key_id: int) -> str:
-    secret = new_client_secret()
-    with ctx.db.transaction() as conn:
-        if key_store.get_api_key(conn, account_id, api_key_id) is None:
-            raise NotFound("api key", api_key_id)
-        key_store.set_client_secret_digest(conn, api_key_id, token_digest(secret))
-    return secret

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from nukiweb.domain.accounts import ApiKey
 from nukiweb.domain.errors import InvalidParameter
 from nukiweb.domain.scopes import SCOPE_LABELS, TOKEN_DIALOG_SCOPES
-from nukiweb.services import api_keys, oauth
+from nukiweb.services import api_keys
 from nukiweb.services.web_sessions import WebSession as Session
 from nukiweb.web.pages import (
     context_of,
@@ -74,7 +74,7 @@ async def create_client_secret(request: Request) -> Response:
     session = require_session(request)
     await posted_form(request, session)
     key = _required_api_key(request, session)
-    secret = oauth.create_client_secret(context_of(request), session.caller, key.api_key_id)
+    secret = api_keys.create_client_secret(context_of(request), session.caller, key.api_key_id)
     return _page(request, session, client_secret=secret)
 
 

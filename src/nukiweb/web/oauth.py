@@ -28,6 +28,7 @@ from nukiweb.web.pages import (
     redirect,
     render,
     sign_in_url,
+    this_url,
 )
 
 AUTHORIZE_PATH = "/oauth/authorize"
@@ -51,13 +52,13 @@ async def authorize(request: Request) -> Response:
             return _error_response(request, error)
     session = current_session(request)
     if session is None:
-        return redirect(sign_in_url(_this_url(request)))
+        return redirect(sign_in_url(this_url(request)))
     scopes = sorted(requested_scopes(grant.request.scope), key=list(Scope).index)
     return render(
         request,
         "consent.html",
         session,
-        action=_this_url(request),
+        action=this_url(request),
         permissions=[CONSENT_LABELS[scope] for scope in scopes],
     )
 
@@ -68,7 +69,7 @@ async def decide(request: Request) -> Response:
     with ``error=access_denied``."""
     session = current_session(request)
     if session is None:
-        return redirect(sign_in_url(_this_url(request)))
+        return redirect(sign_in_url(this_url(request)))
     form = await posted_form(request, session)
     owner = ResourceOwner(session.account.account_id) if form.get("decision") == "allow" else None
     ctx = context_of(request)
@@ -118,10 +119,6 @@ def _oauth_request(
         request.headers,
         parameters,
     )
-
-
-def _this_url(request: Request) -> str:
-    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
 def _error_response(request: Request, error: OAuth2Error) -> Response:

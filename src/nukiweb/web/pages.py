@@ -90,10 +90,13 @@ def current_session(request: Request) -> WebSession | None:
 def require_session(request: Request) -> WebSession:
     session = current_session(request)
     if session is None:
-        raise SignInRequired(
-            request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        )
+        raise SignInRequired(this_url(request))
     return session
+
+
+def this_url(request: Request) -> str:
+    """The path and query of the request: where to come back to after signing in."""
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
 async def posted_form(request: Request, session: WebSession) -> FormData:
