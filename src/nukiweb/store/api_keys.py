@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, insert, select, update
+from sqlalchemy import Column, Connection, Row, delete, insert, select, update
 
 from nukiweb.domain.accounts import ApiKey, ApiToken
 from nukiweb.domain.scopes import Scope
@@ -119,18 +119,29 @@ class TokenOwner:
 
 
 def find_token_owner(conn: Connection, digest: str) -> TokenOwner | None:
-    """The token with this digest and its account: what authentication needs, in one indexed
-    query."""
+    return token_owner(conn, api_tokens.c.token_digest, digest)
+
+
+def token_owner(
+    conn: Connection,
+    digest_column: Column[str],
+    digest: str,
+    expires_column: Column[datetime] | None = None,
+) -> TokenOwner | None:
+    """The token whose ``digest_column`` holds ``digest`` (in a table of tokens: API tokens,
+    OAuth2 access tokens) and its account: what authentication needs, in one indexed query."""
+    tokens = digest_column.table
     row = conn.execute(
         select(
-            api_tokens.c.id,
-            api_tokens.c.api_key_id,
-            api_tokens.c.scopes,
+            tokens.c.id,
+            tokens.c.api_key_id,
+            tokens.c.scopes,
             accounts.c.account_id,
             accounts.c.master_account_id,
             accounts.c.rights,
+            *([] if expires_column is None else [expires_column]),
         )
-        .join(accounts, accounts.c.account_id == api_tokens.c.account_id)
-        .where(api_tokens.c.token_digest == digest)
+        .join(accounts, accounts.c.account_id == tokens.c.account_id)
+        .where(digest_column == digest)
     ).first()
     return None if row is None else TokenOwner(*row)

@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, insert, select, update
 
-from nukiweb.store.api_keys import TokenOwner
-from nukiweb.store.schema import accounts, advanced_api_keys, api_keys, oauth_codes, oauth_tokens
+from nukiweb.store.api_keys import TokenOwner, token_owner
+from nukiweb.store.schema import advanced_api_keys, api_keys, oauth_codes, oauth_tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,17 +146,4 @@ def delete_account_grants(conn: Connection, account_id: int) -> None:
 
 
 def find_token_owner(conn: Connection, access_digest: str) -> TokenOwner | None:
-    row = conn.execute(
-        select(
-            oauth_tokens.c.id,
-            oauth_tokens.c.api_key_id,
-            oauth_tokens.c.scopes,
-            accounts.c.account_id,
-            accounts.c.master_account_id,
-            accounts.c.rights,
-            oauth_tokens.c.expires_at,
-        )
-        .join(accounts, accounts.c.account_id == oauth_tokens.c.account_id)
-        .where(oauth_tokens.c.access_digest == access_digest)
-    ).first()
-    return None if row is None else TokenOwner(*row)
+    return token_owner(conn, oauth_tokens.c.access_digest, access_digest, oauth_tokens.c.expires_at)
