@@ -284,21 +284,13 @@ def test_a_client_without_secret_must_use_pkce_s256(
     assert redirect_parameters(plain)["error"] == "invalid_request"
 
     verifier = "v" * 64
-    code = code_for(
-        web,
-        server,
-        app,
-        code_challenge=create_s256_code_challenge(verifier),
-        code_challenge_method="S256",
-    )
+    challenge = {
+        "code_challenge": create_s256_code_challenge(verifier),
+        "code_challenge_method": "S256",
+    }
+    code = code_for(web, server, app, **challenge)
     assert exchange(server, app, code, code_verifier="w" * 64).json()["error"] == "invalid_grant"
-    code = code_for(
-        web,
-        server,
-        app,
-        code_challenge=create_s256_code_challenge(verifier),
-        code_challenge_method="S256",
-    )
+    code = code_for(web, server, app, **challenge)
     granted = exchange(server, app, code, code_verifier=verifier)
     assert granted.status_code == 200, granted.text
     assert granted.json()["refresh_token"]
