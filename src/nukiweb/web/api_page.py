@@ -3,7 +3,7 @@ with its redirect URLs and client secret, and the account's API tokens."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from nukiweb.domain.accounts import ApiKey
@@ -14,6 +14,7 @@ from nukiweb.services.web_sessions import WebSession as Session
 from nukiweb.web.pages import (
     context_of,
     form_text,
+    page_router,
     posted_form,
     redirect,
     render,
@@ -23,7 +24,7 @@ from nukiweb.web.pages import (
 PAGE = "/web/api"
 TOKEN_FORM = "/web/api/tokens/new"  # noqa: S105 - a path
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 
 @router.get(PAGE)

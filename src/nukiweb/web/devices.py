@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from nukiweb.api.errors import status_of
@@ -32,7 +32,15 @@ from nukiweb.services import account_users, authorizations, smartlock_logs, smar
 from nukiweb.services.account_users import MAX_PAGE
 from nukiweb.services.smartlock_logs import MAX_LIMIT
 from nukiweb.services.web_sessions import WebSession
-from nukiweb.web.pages import HOME_PATH, context_of, posted_form, redirect, render, require_session
+from nukiweb.web.pages import (
+    HOME_PATH,
+    context_of,
+    page_router,
+    posted_form,
+    redirect,
+    render,
+    require_session,
+)
 
 SMARTLOCKS_PATH = HOME_PATH
 USERS_PATH = "/web/users"
@@ -43,7 +51,7 @@ UNREACHABLE_STATUS = 503  # the command could not reach the device: its bridge i
 _NUMBER = re.compile(r"[0-9]{1,19}")
 _LOG_ID = re.compile(r"[0-9a-f]{24}")
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 
 def _require_rights(session: WebSession, tag: str, method: str, path: str) -> None:

@@ -24,6 +24,7 @@ from nukiweb.web.pages import (
     SECURITY_HEADERS,
     context_of,
     current_session,
+    page_router,
     posted_form,
     redirect,
     render,
@@ -35,7 +36,9 @@ AUTHORIZE_PATH = "/oauth/authorize"
 TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path
 MAX_FORM_FIELDS = 50
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
+# The token endpoint is not a page: its errors are RFC 6749 JSON.
+token_router = APIRouter(include_in_schema=False)
 
 
 @router.get(AUTHORIZE_PATH)
@@ -86,7 +89,7 @@ async def decide(request: Request) -> Response:
     return _response(request, status, body, headers)
 
 
-@router.post(TOKEN_PATH)
+@token_router.post(TOKEN_PATH)
 async def token(request: Request) -> Response:
     """The token endpoint: form-encoded, answered with JSON (RFC 6749 §5)."""
     form = await request.form(max_fields=MAX_FORM_FIELDS)

@@ -8,14 +8,18 @@ from another site does not), and Secure when the page is served over HTTPS.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.datastructures import FormData
 
+from nukiweb.api.errors import status_of
+from nukiweb.domain.errors import NukiwebError
 from nukiweb.secrets import same
 from nukiweb.services import web_sessions
 from nukiweb.services.context import ServiceContext
@@ -55,6 +59,43 @@ class SignInRequired(Exception):
 
 class CsrfRejected(Exception):
     """A form without this session's CSRF token: answered 403."""
+
+
+class PageRoute(APIRoute):
+    """A route of the pages: what it refuses is answered as a page (the API's routes answer
+    the same errors with the vendor's JSON body)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handle_page(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except SignInRequired as error:
+                return redirect(sign_in_url(error.next_url))
+            except CsrfRejected:
+                heading = "This form has expired"
+                message = "Please go back, reload the page and try again."
+                return _error_page(request, 403, heading, message)
+            except NukiwebError as error:
+                return _error_page(request, status_of(error), "That did not work", error.message)
+
+        return handle_page
+
+
+def page_router() -> APIRouter:
+    return APIRouter(include_in_schema=False, route_class=PageRoute)
+
+
+def _error_page(request: Request, status_code: int, heading: str, message: str) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        current_session(request),
+        status_code=status_code,
+        heading=heading,
+        message=message,
+    )
 
 
 def context_of(request: Request) -> ServiceContext:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from nukiweb.secrets import same
@@ -19,6 +19,7 @@ from nukiweb.web.pages import (
     current_session,
     form_text,
     local_path,
+    page_router,
     posted_form,
     redirect,
     render,
@@ -28,7 +29,7 @@ from nukiweb.web.pages import (
 
 SIGN_IN_COOKIE = "nukiweb_sign_in"
 
-router = APIRouter(include_in_schema=False)
+router = page_router()
 
 
 @router.get(SIGN_IN_PATH)
