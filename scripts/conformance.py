@@ -64,6 +64,14 @@ service does, and the contract tests check against what the description means:
 | `SmartlockActionResource_post_post` | no request body | the `SmartlockAction` body clients send (`{"action": 2, "option": 0}`) |
 | `SmartlockActionResource_post_post` | no 423 | 423 while another operation on the device is in flight, as the service answers |
 
+## Deliberate differences from the vendor
+
+Where the vendor's service would let a caller do something that is unsafe, nukiweb refuses it;
+[security.md](security.md) explains each:
+
+| what | the vendor | nukiweb |
+|---|---|---|
+
 ## Operations the spec omits
 
 | operation | operationId | scopes | status |
