@@ -4,6 +4,9 @@ no internet."""
 
 from __future__ import annotations
 
+import re
+from base64 import b64encode
+from hashlib import sha256
 from typing import Any
 
 from fastapi import FastAPI
@@ -19,6 +22,8 @@ from nukiweb.domain.scopes import CONSENT_LABELS
 OPENAPI_PATH = "/static/swagger/swagger.json"
 ASSETS_PATH = "/static/swagger-ui"
 OAUTH2_REDIRECT_PATH = "/static/swagger-ui/oauth2-redirect"
+
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
 def openapi_document(app: FastAPI) -> dict[str, Any]:
@@ -48,12 +53,8 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
 
 
 def install(app: FastAPI) -> None:
-
-    async def swagger_json() -> JSONResponse:
-        return JSONResponse(openapi_document(app))
-
-    async def swagger_ui() -> HTMLResponse:
-        return get_swagger_ui_html(
+    swagger_ui_page = _unframed(
+        get_swagger_ui_html(
             openapi_url=OPENAPI_PATH,
             title="Nuki API",
             swagger_js_url=f"{ASSETS_PATH}/swagger-ui-bundle.js",
@@ -61,12 +62,42 @@ def install(app: FastAPI) -> None:
             swagger_favicon_url=f"{ASSETS_PATH}/favicon-32x32.png",
             oauth2_redirect_url=OAUTH2_REDIRECT_PATH,  # the page prefixes its origin
         )
+    )
+    redirect_page = _unframed(get_swagger_ui_oauth2_redirect_html())
+
+    async def swagger_json() -> JSONResponse:
+        return JSONResponse(openapi_document(app))
+
+    async def swagger_ui() -> HTMLResponse:
+        return HTMLResponse(*swagger_ui_page)
 
     async def oauth2_redirect() -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
+        return HTMLResponse(*redirect_page)
 
     app.add_api_route(OPENAPI_PATH, swagger_json, include_in_schema=False)
     app.add_api_route("/", swagger_ui, include_in_schema=False)
     app.add_api_route(OAUTH2_REDIRECT_PATH, oauth2_redirect, include_in_schema=False)
     # After the redirect page's route, which lies under the assets' path.
     app.mount(ASSETS_PATH, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+
+
+def _unframed(page: HTMLResponse) -> tuple[bytes, int, dict[str, str]]:
+    """The page's body, status and headers that keep it out of other sites' frames (where a
+    click on Authorize could be stolen) and let it run only this server's scripts and its own
+    inline script, named by its hash."""
+    body = bytes(page.body)
+    hashes = " ".join(
+        f"'sha256-{b64encode(sha256(script.encode()).digest()).decode()}'"
+        for script in _INLINE_SCRIPT.findall(body.decode())
+    )
+    policy = (
+        f"default-src 'self'; script-src 'self' {hashes}; img-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'"
+    )
+    headers = {
+        "Content-Security-Policy": policy,
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+    return body, page.status_code, headers
