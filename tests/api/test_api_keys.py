@@ -25,7 +25,10 @@ def test_api_key_lifecycle(account: AccountFixture) -> None:
     assert len(key["apiKey"]) == 32
 
     path = f"/api/key/{key['apiKeyId']}"
-    update = {"description": "Renamed", "redirectUris": ["https://a.example/cb", "myapp://cb"]}
+    update = {
+        "description": "Renamed",
+        "redirectUris": ["https://a.example/cb", "http://127.0.0.1:8123/cb"],
+    }
     assert account.api.post(path, json=update).status_code == 204
     listed = {k["apiKeyId"]: k for k in account.api.get("/api/key").json()}
     assert listed[key["apiKeyId"]]["description"] == "Renamed"
@@ -35,13 +38,44 @@ def test_api_key_lifecycle(account: AccountFixture) -> None:
     assert key["apiKeyId"] not in {k["apiKeyId"] for k in account.api.get("/api/key").json()}
 
 
-@pytest.mark.parametrize(
-    "uri", ["https://*.example.com/cb", "not a url", "https:///cb", "https://x.example/#frag"]
-)
-def test_redirect_uris_must_be_exact_urls(account: AccountFixture, uri: str) -> None:
-    response = account.api.put("/api/key", json={"redirectUris": [uri]})
-    assert response.status_code == 400
-    assert "'redirectUris'" in response.json()["detailMessage"]
+UNSAFE_REDIRECT_URIS = [
+    "https://*.example.com/cb",
+    "not a url",
+    "https:///cb",
+    "https://x.example/#frag",
+    "javascript:alert(document.cookie)//",
+    "JavaScript://app.example.com/%0aalert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "myapp://callback",
+    "http://app.example.com/callback",  # plain http beyond this machine
+    "http://127.0.0.1.evil.example/cb",
+    "https://user:secret@app.example.com/cb",
+    "https://app.example.com\\@evil.example/cb",
+    "https://app.example.com/c\nb",
+    "https://app.example.com:99999/cb",
+]
+
+
+@pytest.mark.parametrize("uri", UNSAFE_REDIRECT_URIS)
+def test_redirect_uris_must_be_https_or_loopback_http(account: AccountFixture, uri: str) -> None:
+    before = account.api.get("/api/key").json()
+    created = account.api.put("/api/key", json={"redirectUris": [uri]})
+    assert created.status_code == 400
+    assert "'redirectUris'" in created.json()["detailMessage"]
+    changed = account.api.post(
+        f"/api/key/{first_key_id(account)}", json={"redirectUris": ["https://ok.example/cb", uri]}
+    )
+    assert changed.status_code == 400
+    assert "'redirectUris'" in changed.json()["detailMessage"]
+    assert account.api.get("/api/key").json() == before
+
+
+def test_loopback_http_redirect_uris_are_accepted(account: AccountFixture) -> None:
+    """A native app's redirect to a listener on the user's machine (RFC 8252 §7.3)."""
+    uris = ["http://127.0.0.1:8123/cb", "http://[::1]:8123/cb", "http://localhost/cb"]
+    created = account.api.put("/api/key", json={"redirectUris": uris})
+    assert created.status_code == 200, created.text
+    assert created.json()["redirectUris"] == uris
 
 
 def test_token_is_shown_once_stored_hashed_and_works(account: AccountFixture) -> None:

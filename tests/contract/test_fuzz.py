@@ -148,7 +148,7 @@ def plausible_fields(tag: str) -> st.SearchStrategy[dict[str, Any]]:
             "rights": st.integers(0, 31),
             "scopes": st.lists(st.sampled_from(sorted(Scope)), min_size=1, max_size=3, unique=True),
             "redirectUris": st.lists(
-                st.sampled_from(["https://app.example.com/cb", "myapp://callback"]),
+                st.sampled_from(["https://app.example.com/cb", "http://127.0.0.1:8123/cb"]),
                 max_size=2,
                 unique=True,
             ),

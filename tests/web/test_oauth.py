@@ -4,6 +4,7 @@ refreshes and calls the API; the server refuses what RFC 6749 says it must."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import httpx
@@ -12,6 +13,7 @@ from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from nukiweb.api.swagger import OAUTH2_REDIRECT_PATH
+from nukiweb.store import api_keys as key_store
 from tests.contract.validation import ContractValidator
 from tests.devices import advance
 from tests.support import AccountFixture, ApiClient, RunningServer, make_account
@@ -24,7 +26,7 @@ from tests.web.oauth_support import (
     refresh,
     register_app,
 )
-from tests.web.support import WebClient
+from tests.web.support import WebClient, csrf_token
 
 SCOPES = "smartlock account"
 
@@ -336,6 +338,40 @@ def test_swagger_ui_of_this_server_may_receive_implicit_tokens(
     swagger = server.base_url + OAUTH2_REDIRECT_PATH
     allowed = consent(web, authorize_url(server, app, response_type="token", redirect_uri=swagger))
     assert allowed.headers["location"].startswith(swagger + "#access_token=")
+
+
+def assert_refused_without_redirect(web: WebClient, url: str, **options: object) -> None:
+    """Neither the consent page nor a decision posted to it leads anywhere but an error page."""
+    path = url.removeprefix(web.server.base_url)
+    shown = web.get(path, **options)
+    assert shown.status_code == 400, shown.text
+    assert "location" not in shown.headers
+    token = csrf_token(web.get("/web/api").text)
+    for decision in ("allow", "cancel"):
+        posted = web.http.post(path, data={"csrf_token": token, "decision": decision}, **options)
+        assert posted.status_code == 400, posted.text
+        assert "location" not in posted.headers
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "javascript:alert(document.cookie)//",
+        "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+        "myapp://callback",
+        "http://app.example.com/callback",
+    ],
+)
+def test_a_stored_redirect_uri_that_is_not_safe_is_never_redirected_to(
+    server: RunningServer, app: OAuthApp, web: WebClient, stored: str
+) -> None:
+    """Redirect URIs stored before the rule existed are not trusted either."""
+    with server.ctx.db.transaction() as conn:
+        key_store.update_api_key(conn, app.api_key_id, {"redirect_uris": [CALLBACK, stored]})
+    for response_type in ("code", "token"):
+        url = authorize_url(server, replace(app, redirect_uri=stored), response_type=response_type)
+        assert_refused_without_redirect(web, url)
+    assert redirect_parameters(consent(web, authorize_url(server, app)))["code"]
 
 
 def test_the_consent_form_needs_its_csrf_token(

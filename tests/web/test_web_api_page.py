@@ -71,6 +71,27 @@ def test_activate_save_redirect_urls_and_deactivate(
     assert keys_of(server, fresh) == []
 
 
+@pytest.mark.parametrize(
+    "unsafe",
+    [
+        "javascript:alert(document.cookie)//",
+        "data:text/html;base64",  # the page splits at commas
+        "myapp://callback",
+        "http://app.example.com/cb",
+    ],
+)
+def test_unsafe_redirect_urls_are_refused_on_the_page(
+    server: RunningServer, fresh: AccountFixture, web: WebClient, unsafe: str
+) -> None:
+    web.submit(PAGE, f"{PAGE}/activate", {})
+    entered = f"https://a.example.com/cb, {unsafe}"
+    refused = web.submit(PAGE, f"{PAGE}/redirect-urls", {"redirect_urls": entered})
+    assert refused.status_code == 400
+    assert "is not valid" in refused.text
+    (key,) = keys_of(server, fresh)
+    assert key["redirectUris"] == []
+
+
 def test_a_generated_token_is_shown_once_and_has_the_rights_ticked(
     server: RunningServer, web: WebClient, contract: ContractValidator
 ) -> None:

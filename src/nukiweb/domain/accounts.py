@@ -18,6 +18,13 @@ MAX_DESCRIPTION_LENGTH = 255
 MAX_EMAIL_FILTER_LENGTH = 100
 MAX_EMAIL_LENGTH = 254  # RFC 5321
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+REDIRECT_URI_RULE = (
+    "A redirect URI is an https URL, or an http URL to 127.0.0.1, [::1] or localhost, "
+    "without wildcards, fragments or user info."
+)
+_NOT_IN_REDIRECT_URIS = frozenset(" *#\\")
+
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2}([-_][a-zA-Z]{2})?$")
 # A group that is repeated and itself repeats ("(a+)+"): what makes a regex backtrack forever.
@@ -116,18 +123,32 @@ def check_rights(rights: int, granted_by: Rights | None, parameter: str = "right
 
 
 def check_redirect_uris(uris: list[str], parameter: str = "redirectUris") -> list[str]:
-    """Absolute http(s) URLs or app schemes, without wildcards (doc §4.4: "They cannot contain
-    wildcard characters")."""
+    """The redirect URIs of an API key, each one ``is_allowed_redirect_uri``."""
     checked = []
     for given in uris:
         uri = given.strip()
-        parts = urlsplit(uri)
-        if "*" in uri or not parts.scheme or not (parts.netloc or parts.path) or "#" in uri:
-            raise InvalidParameter(parameter, uri)
-        if parts.scheme in ("http", "https") and not parts.netloc:
-            raise InvalidParameter(parameter, uri)
+        if not is_allowed_redirect_uri(uri):
+            raise InvalidParameter(parameter, uri, REDIRECT_URI_RULE)
         checked.append(uri)
     return checked
+
+
+def is_allowed_redirect_uri(uri: str) -> bool:
+    """Whether an authorization may be sent to ``uri``: an https URL, or an http URL to a
+    listener on the user's own machine (a native app, RFC 8252 §7.3). Never another scheme
+    (``javascript:``, ``data:`` and an app's own scheme run or open whatever they carry), nor a
+    URL with wildcards (doc §4.4), a fragment (RFC 6749 §3.1.2), user info, spaces, control
+    characters or backslashes (which parsers read differently)."""
+    if any(char in _NOT_IN_REDIRECT_URIS or not char.isprintable() for char in uri):
+        return False
+    try:
+        parts = urlsplit(uri)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:
+        return False
+    if not parts.hostname or "@" in parts.netloc:
+        return False
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS)
 
 
 def email_filter(pattern: str | None, parameter: str = "email") -> re.Pattern[str] | None:

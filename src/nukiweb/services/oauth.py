@@ -28,6 +28,7 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
 from authlib.oauth2.rfc7636 import CodeChallenge
 from sqlalchemy import Connection
 
+from nukiweb.domain.accounts import is_allowed_redirect_uri
 from nukiweb.domain.errors import InvalidParameter
 from nukiweb.domain.scopes import Scope, parse_scopes
 from nukiweb.secrets import (
@@ -136,8 +137,10 @@ class Client(ClientMixin):  # type: ignore[misc]
         return " ".join(sorted(requested_scopes(scope)))
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
-        """Exactly one of the key's redirect URIs: no prefixes, no wildcards (doc §4.4.1.1)."""
-        return redirect_uri in self.record.redirect_uris or redirect_uri in self.own_redirect_uris
+        """Exactly one of the key's redirect URIs: no prefixes, no wildcards (doc §4.4.1.1);
+        and one that the rules allow today, whatever was stored before they did."""
+        listed = redirect_uri in self.record.redirect_uris or redirect_uri in self.own_redirect_uris
+        return listed and is_allowed_redirect_uri(redirect_uri)
 
     def check_client_secret(self, client_secret: str) -> bool:
         digest = self.record.client_secret_digest
