@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ from nukiweb.domain.scopes import ALL_SCOPES, Scope
 from nukiweb.runtime import build_context
 from nukiweb.services import accounts, api_keys
 from nukiweb.services.context import ServiceContext
+from nukiweb.serving import server_config
 from nukiweb.store.database import Database
 from tests.contract.validation import ContractValidator
 
@@ -42,17 +43,31 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(database_url: str) -> Iterator[RunningServer]:
-    """nukiweb under uvicorn in a thread, on a free loopback port, migrated and ready."""
+def running_server(
+    database_url: str,
+    *,
+    public_url: str | None = None,
+    forwarded_allow_ips: Sequence[str] = (),
+) -> Iterator[RunningServer]:
+    """nukiweb under uvicorn in a thread, on a free loopback port, migrated and ready, configured
+    as ``nukiweb serve`` configures it."""
     database = Database(database_url)
     database.upgrade()
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
     # Simulated time stands still until a test advances it (POST /simulator/clock/advance).
     ctx = build_context(
-        database, manual_clock=True, start=SIMULATION_START, allow_local_webhooks=True
+        database,
+        manual_clock=True,
+        start=SIMULATION_START,
+        allow_local_webhooks=True,
+        public_url=public_url or base_url,
     )
-    port = free_port()
     app = create_app(ctx, simulator_api=True)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = server_config(
+        app, "127.0.0.1", port, forwarded_allow_ips=forwarded_allow_ips, log_level="warning"
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -61,7 +76,7 @@ def running_server(database_url: str) -> Iterator[RunningServer]:
             raise RuntimeError("the test server did not start")
         time.sleep(0.01)
     try:
-        yield RunningServer(ctx, f"http://127.0.0.1:{port}")
+        yield RunningServer(ctx, base_url)
     finally:
         server.should_exit = True
         thread.join(10)

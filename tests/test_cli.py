@@ -74,6 +74,11 @@ def test_create_account_and_token(tmp_path: Path) -> None:
         (["admin", "create-account", "--password", "long enough"], "--email"),
         (["serve", "--port", "not-a-port"], "--port"),
         (["serve", "--database-url", "mysql://x/y"], "mysql"),
+        (["serve", "--public-url", "ftp://nukiweb.example"], "--public-url"),
+        (["serve", "--public-url", "https://nukiweb.example/prefix"], "--public-url"),
+        (["serve", "--public-url", "https://user@nukiweb.example"], "--public-url"),
+        (["serve", "--forwarded-allow-ips", "proxy.example"], "--forwarded-allow-ips"),
+        (["serve", "--forwarded-allow-ips", "*"], "--forwarded-allow-ips"),
         (["frobnicate"], "frobnicate"),
     ],
 )
@@ -109,11 +114,14 @@ def test_database_url_comes_from_the_environment(tmp_path: Path) -> None:
 
 
 class DemoServer:
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
+    def __init__(
+        self, directory: Path, env: dict[str, str] | None = None, port: int | None = None
+    ) -> None:
+        self.port = port or free_port()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "nukiweb", "serve", "--demo", "--port", str(self.port)],
             cwd=directory,
+            env=os.environ | (env or {}),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -182,3 +190,32 @@ def test_demo_is_idempotent_and_replaces_its_token(tmp_path: Path) -> None:
         assert second.get_account(first.token).status_code == 401
     finally:
         second.stop()
+
+
+def test_the_public_url_and_forwarded_headers_come_from_nukiwebs_options_only(
+    tmp_path: Path,
+) -> None:
+    """NUKIWEB_PUBLIC_URL names the address in the banner; uvicorn's own FORWARDED_ALLOW_IPS
+    does not make the server believe X-Forwarded-For (only --forwarded-allow-ips does)."""
+    port = free_port()
+    public = f"http://localhost:{port}"
+    demo = DemoServer(tmp_path, {"FORWARDED_ALLOW_IPS": "*", "NUKIWEB_PUBLIC_URL": public}, port)
+    try:
+        assert f"Swagger UI: {public}/\n" in demo.output
+        assert f"{public}/account" in demo.output
+        with httpx.Client(base_url=f"http://127.0.0.1:{demo.port}") as client:
+            statuses = [
+                sign_in_from(client, f"203.0.113.{n}", "wrong").status_code for n in range(6)
+            ]
+        assert statuses == [401] * 5 + [429]
+    finally:
+        demo.stop()
+
+
+def sign_in_from(client: httpx.Client, address: str, password: str) -> httpx.Response:
+    forwarded = {"X-Forwarded-For": address}
+    form = client.get("/web/login", headers=forwarded)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token, form.text
+    fields = {"csrf_token": token.group(1), "email": "demo@nukiweb.local", "password": password}
+    return client.post("/web/login", data=fields, headers=forwarded)

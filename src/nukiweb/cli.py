@@ -14,7 +14,7 @@ from nukiweb.domain.errors import NukiwebError
 from nukiweb.domain.scopes import ALL_SCOPES, parse_scopes
 from nukiweb.runtime import build_context
 from nukiweb.secretbox import SecretBox
-from nukiweb.services.context import ServiceContext
+from nukiweb.services.context import DEFAULT_PUBLIC_URL, ServiceContext
 from nukiweb.store.database import Database, default_url
 
 app = typer.Typer(
@@ -51,6 +51,7 @@ def open_context(
     speed: SimulationSpeed | None = None,
     manual_clock: bool = False,
     allow_local_webhooks: bool = False,
+    public_url: str = DEFAULT_PUBLIC_URL,
 ) -> ServiceContext:
     database = Database(database_url or default_url(data_dir))
     database.upgrade()
@@ -60,6 +61,7 @@ def open_context(
         manual_clock=manual_clock,
         secrets=SecretBox.for_data_dir(data_dir),
         allow_local_webhooks=allow_local_webhooks,
+        public_url=public_url,
     )
 
 
@@ -92,14 +94,35 @@ def serve(
         typer.Option(help="Let webhooks go to http and local addresses; implied by --demo."),
     ] = False,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--public-url",
+            envvar="NUKIWEB_PUBLIC_URL",
+            help="The URL clients reach the server at, e.g. https://nuki.example.org behind a "
+            "proxy; absolute URLs are made from it (default: http://HOST:PORT).",
+        ),
+    ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            envvar="NUKIWEB_FORWARDED_ALLOW_IPS",
+            help="Addresses or networks of proxies whose X-Forwarded-For and X-Forwarded-Proto "
+            "are believed, comma-separated (default: none).",
+        ),
+    ] = None,
 ) -> None:
     """Run the Web API server (migrating the store first)."""
     import uvicorn
 
+    from nukiweb import serving
     from nukiweb.api.app import create_app
     from nukiweb.services.demo import seed_demo
     from nukiweb.services.smartlocks import abandon_interrupted_operations
 
+    base_url = serving.check_public_url(public_url or serving.default_public_url(host, port))
+    proxies = serving.check_forwarded_allow_ips(forwarded_allow_ips)
     speed = SimulationSpeed(motor_time, time_scale)
     ctx = open_context(
         database_url,
@@ -107,21 +130,22 @@ def serve(
         speed=speed,
         manual_clock=manual_clock,
         allow_local_webhooks=allow_local_webhooks or demo,
+        public_url=base_url,
     )
     abandon_interrupted_operations(ctx)
     if demo:
-        print_demo(seed_demo(ctx), host, port)
+        print_demo(seed_demo(ctx), base_url)
     app = create_app(ctx, simulator_api=demo or simulator or manual_clock)
-    config = uvicorn.Config(app, host=host, port=port, access_log=access_log, log_level="info")
+    config = serving.server_config(
+        app, host, port, forwarded_allow_ips=proxies, access_log=access_log
+    )
     # uvicorn stops gracefully on SIGINT and SIGTERM: it finishes the requests in flight.
     uvicorn.Server(config).run()
     ctx.db.dispose()
 
 
-def print_demo(demo: tuple[str, str, str], host: str, port: int) -> None:
+def print_demo(demo: tuple[str, str, str], base: str) -> None:
     email, password, token = demo
-    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a check
-    base = f"http://{shown_host}:{port}"
     typer.echo(
         f"\nnukiweb demo account\n"
         f"  email:     {email}\n"

@@ -9,7 +9,7 @@ from nukiweb.bridges.scheduler import LoopScheduler, ManualScheduler, Scheduler
 from nukiweb.bridges.simulated import SimulatedBridges, SimulationSpeed
 from nukiweb.clock import ManualClock, SystemClock
 from nukiweb.secretbox import SecretBox
-from nukiweb.services.context import ServiceContext, Simulation
+from nukiweb.services.context import DEFAULT_PUBLIC_URL, ServiceContext, Simulation
 from nukiweb.store.database import Database
 
 
@@ -21,6 +21,7 @@ def build_context(
     start: datetime | None = None,
     secrets: SecretBox | None = None,
     allow_local_webhooks: bool = False,
+    public_url: str = DEFAULT_PUBLIC_URL,
 ) -> ServiceContext:
     """A context whose simulated devices move in real time at ``speed``, or only when the
     manual clock is advanced; a manual clock starts at ``start`` (default: now)."""
@@ -28,11 +29,11 @@ def build_context(
         clock = ManualClock(start or SystemClock().now())
         manual: ManualScheduler | None = ManualScheduler(clock)
         scheduler: Scheduler = manual  # type: ignore[assignment]
-        ctx = ServiceContext(database, clock)
+        ctx = ServiceContext(database, clock, public_url=public_url)
     else:
         manual = None
         scheduler = LoopScheduler()
-        ctx = ServiceContext(database, SystemClock())
+        ctx = ServiceContext(database, SystemClock(), public_url=public_url)
     ctx.secrets = secrets or SecretBox.ephemeral()
     ctx.allow_local_webhooks = allow_local_webhooks
     bridges = SimulatedBridges(ctx, scheduler, speed or SimulationSpeed())

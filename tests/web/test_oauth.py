@@ -353,6 +353,18 @@ def assert_refused_without_redirect(web: WebClient, url: str, **options: object)
         assert "location" not in posted.headers
 
 
+def test_a_forged_host_cannot_make_another_sites_swagger_ui_a_redirect_uri(
+    server: RunningServer, app: OAuthApp, web: WebClient
+) -> None:
+    evil = "https://evil.example" + OAUTH2_REDIRECT_PATH
+    url = authorize_url(server, app, response_type="token", redirect_uri=evil)
+    for forged in (
+        {"Host": "evil.example", "X-Forwarded-Proto": "https"},
+        {"Host": "evil.example", "X-Forwarded-Host": "evil.example"},
+    ):
+        assert_refused_without_redirect(web, url, headers=forged)
+
+
 @pytest.mark.parametrize(
     "stored",
     [

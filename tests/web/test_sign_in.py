@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import httpx
 import pytest
 
+from tests.contract.validation import ContractValidator
 from tests.devices import advance
-from tests.support import AccountFixture, RunningServer, unique_email
+from tests.support import AccountFixture, RunningServer, make_account, running_server, unique_email
 from tests.web.support import WebClient, csrf_token
 
 PAGES = ["/web/smartlocks", "/web/users", "/web/activity", "/web/api", "/web/api/tokens/new"]
@@ -105,6 +109,54 @@ def test_sign_in_is_throttled_after_repeated_failures(
         assert "Too many failed sign-ins" in throttled.text
         advance(account.api, 15 * 60)
         assert client.submit("/web/login", "/web/login", fields).status_code == 303
+
+
+def sign_in_as_from(client: WebClient, address: str, email: str, password: str) -> httpx.Response:
+    """A sign-in whose request claims, with ``X-Forwarded-For``, to come from ``address``."""
+    forwarded = {"X-Forwarded-For": address}
+    form = client.get("/web/login", headers=forwarded)
+    fields = {"csrf_token": csrf_token(form.text), "email": email, "password": password}
+    return client.http.post("/web/login", data=fields, headers=forwarded)
+
+
+def test_a_forwarded_address_is_not_believed_by_default(
+    server: RunningServer, account: AccountFixture
+) -> None:
+    """Without --forwarded-allow-ips, X-Forwarded-For is a header like any other, even from
+    loopback: rotating it does not escape the throttle."""
+    with WebClient(server) as client:
+        for n in range(5):
+            failed = sign_in_as_from(client, f"203.0.113.{n}", account.email, "wrong")
+            assert failed.status_code == 401
+        right = sign_in_as_from(client, "198.51.100.7", account.email, account.password)
+        assert right.status_code == 429
+
+
+@pytest.fixture(scope="module")
+def behind_proxy(database_url: str) -> Iterator[RunningServer]:
+    """A server that believes X-Forwarded-For from its proxy on 127.0.0.1."""
+    with running_server(database_url, forwarded_allow_ips=["127.0.0.1"]) as running:
+        yield running
+
+
+@pytest.fixture
+def proxied_account(
+    behind_proxy: RunningServer, contract: ContractValidator
+) -> Iterator[AccountFixture]:
+    made = make_account(behind_proxy, contract)
+    yield made
+    made.api.close()
+
+
+def test_behind_a_named_proxy_each_client_address_is_throttled_on_its_own(
+    behind_proxy: RunningServer, proxied_account: AccountFixture
+) -> None:
+    email, password = proxied_account.email, proxied_account.password
+    with WebClient(behind_proxy) as client:
+        for _ in range(5):
+            assert sign_in_as_from(client, "203.0.113.1", email, "wrong").status_code == 401
+        assert sign_in_as_from(client, "203.0.113.1", email, password).status_code == 429
+        assert sign_in_as_from(client, "203.0.113.2", email, password).status_code == 303
 
 
 def test_the_sign_in_form_needs_its_token(server: RunningServer, account: AccountFixture) -> None:

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from nukiweb.bridges.scheduler import ManualScheduler
     from nukiweb.bridges.simulated import SimulatedBridges
 
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
+
 
 @dataclass
 class Simulation:
@@ -36,6 +38,9 @@ class ServiceContext:
     secrets: SecretBox = field(default_factory=SecretBox.ephemeral)
     # Whether webhooks may go to http and to loopback or private addresses (development).
     allow_local_webhooks: bool = False
+    # Where clients reach this server (scheme, host and port, no trailing slash): every absolute
+    # URL nukiweb makes starts with it, never with what a request's headers claim.
+    public_url: str = DEFAULT_PUBLIC_URL
     # Called when an event was written to the outbox: wakes this process's delivery worker.
     on_event: Callable[[], None] | None = None
     tokens: TokenCache = field(init=False)

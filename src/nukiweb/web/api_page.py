@@ -164,7 +164,7 @@ def _page(
         api_key=key,
         tokens=tokens,
         redirect_urls=redirect_urls or "",
-        swagger_url=str(request.base_url),
+        swagger_url=context_of(request).public_url + "/",
         labels=SCOPE_LABELS,
         **values,
     )

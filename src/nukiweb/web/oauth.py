@@ -47,9 +47,9 @@ async def authorize(request: Request) -> Response:
     key's list is answered here, never redirected), then asks the signed-in account."""
     ctx = context_of(request)
     with ctx.db.transaction() as conn:
-        server = _server(ctx, request, conn)
+        server = _server(ctx, conn)
         try:
-            oauth_request = _oauth_request(conn, request, request.query_params.multi_items())
+            oauth_request = _oauth_request(ctx, conn, request, request.query_params.multi_items())
             grant = server.get_consent_grant(oauth_request)
         except OAuth2Error as error:
             return _error_response(request, error)
@@ -77,9 +77,9 @@ async def decide(request: Request) -> Response:
     owner = ResourceOwner(session.account.account_id) if form.get("decision") == "allow" else None
     ctx = context_of(request)
     with ctx.db.transaction() as conn:
-        server = _server(ctx, request, conn)
+        server = _server(ctx, conn)
         try:
-            oauth_request = _oauth_request(conn, request, request.query_params.multi_items())
+            oauth_request = _oauth_request(ctx, conn, request, request.query_params.multi_items())
             grant = server.get_consent_grant(oauth_request, end_user=owner)
         except OAuth2Error as error:
             return _error_response(request, error)
@@ -96,29 +96,35 @@ async def token(request: Request) -> Response:
     parameters = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
     ctx = context_of(request)
     with ctx.db.transaction() as conn:
-        server = _server(ctx, request, conn)
+        server = _server(ctx, conn)
         try:
-            oauth_request = _oauth_request(conn, request, parameters)
+            oauth_request = _oauth_request(ctx, conn, request, parameters)
         except OAuth2Error as error:
             return _json(*error())
         status, body, headers = server.create_token_response(oauth_request)
     return _json(status, body, headers)
 
 
-def _server(ctx: ServiceContext, request: Request, conn: Connection) -> NukiAuthorizationServer:
+def _server(ctx: ServiceContext, conn: Connection) -> NukiAuthorizationServer:
     # Swagger UI of this server may always receive tokens: the doc's way to try the API (§3.2)
-    # is to paste the API key into it and sign in.
-    swagger = str(request.base_url).rstrip("/") + OAUTH2_REDIRECT_PATH
+    # is to paste the API key into it and sign in. Its address is the public URL's, never the
+    # request's Host, which any client may set.
+    swagger = ctx.public_url + OAUTH2_REDIRECT_PATH
     return NukiAuthorizationServer(ctx, conn, frozenset({swagger}))
 
 
 def _oauth_request(
-    conn: Connection, request: Request, parameters: Iterable[tuple[str, str]]
+    ctx: ServiceContext,
+    conn: Connection,
+    request: Request,
+    parameters: Iterable[tuple[str, str]],
 ) -> OAuthRequest:
+    """The request as Authlib reads it, at the public URL (where Authlib checks that OAuth runs
+    over https, or on loopback)."""
     return OAuthRequest(
         conn,
         request.method,
-        str(request.url),
+        ctx.public_url + this_url(request),
         request.headers,
         parameters,
     )

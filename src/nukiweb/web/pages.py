@@ -3,7 +3,7 @@
 Pages are server-rendered HTML forms; every state change is a POST carrying the session's CSRF
 token. The session cookie is HttpOnly and SameSite=Lax (a link from another site, such as an
 app's "Sign in with Nuki" link to ``/oauth/authorize``, still arrives signed in; a form posted
-from another site does not), and Secure when the page is served over HTTPS.
+from another site does not), and Secure when the public URL is https.
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def set_session_cookie(response: Response, request: Request, session_id: str) ->
         max_age=int(SESSION_LIFETIME.total_seconds()),
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
         path="/",
     )
 
@@ -166,9 +166,14 @@ def clear_session_cookie(response: Response, request: Request) -> None:
         SESSION_COOKIE,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
         path="/",
     )
+
+
+def secure_cookies(request: Request) -> bool:
+    """Cookies are Secure (sent over https only) when the server is reached over https."""
+    return context_of(request).public_url.startswith("https:")
 
 
 def local_path(url: str | None, default: str = HOME_PATH) -> str:

@@ -23,6 +23,7 @@ from nukiweb.web.pages import (
     posted_form,
     redirect,
     render,
+    secure_cookies,
     set_session_cookie,
     sign_in_url,
 )
@@ -99,7 +100,7 @@ def _sign_in_form(
         token,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
         path=SIGN_IN_PATH,
     )
     return response
