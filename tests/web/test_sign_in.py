@@ -159,6 +159,29 @@ def test_behind_a_named_proxy_each_client_address_is_throttled_on_its_own(
         assert sign_in_as_from(client, "203.0.113.2", email, password).status_code == 303
 
 
+def test_failures_for_one_email_are_counted_across_all_addresses(
+    behind_proxy: RunningServer, proxied_account: AccountFixture, contract: ContractValidator
+) -> None:
+    """Twenty failures within 15 minutes, from however many addresses, throttle the email (and
+    only that email)."""
+    email, password = proxied_account.email, proxied_account.password
+    with WebClient(behind_proxy) as client:
+        for n in range(20):
+            failed = sign_in_as_from(client, f"203.0.113.{n}", email, "wrong")
+            assert failed.status_code == 401
+        throttled = sign_in_as_from(client, "198.51.100.7", email, password)
+        assert throttled.status_code == 429
+        assert "Too many failed sign-ins" in throttled.text
+        other = make_account(behind_proxy, contract)
+        assert (
+            sign_in_as_from(client, "203.0.113.1", other.email, other.password).status_code == 303
+        )
+        other.api.close()
+    with WebClient(behind_proxy) as client:
+        advance(proxied_account.api, 15 * 60)
+        assert sign_in_as_from(client, "198.51.100.7", email, password).status_code == 303
+
+
 def test_the_sign_in_form_needs_its_token(server: RunningServer, account: AccountFixture) -> None:
     with WebClient(server) as client:
         forged = client.http.post(

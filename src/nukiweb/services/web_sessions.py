@@ -1,22 +1,25 @@
 """Signing in to the web pages, and the sessions that follow.
 
 A sign-in costs one argon2 verification whether or not the email exists, and after repeated
-failures for one email from one address it is refused for a while. Failures are counted in the
-store, so that several server instances count them together.
+failures for one email, from one address or from all of them, it is refused for a while.
+Failures are counted in the store, so that several server instances count them together.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
 
 from nukiweb.domain import accounts as rules
 from nukiweb.domain.accounts import Account
 from nukiweb.domain.errors import NukiwebError
 from nukiweb.domain.identity import Caller
 from nukiweb.domain.scopes import ALL_SCOPES
-from nukiweb.domain.throttle import FailureThrottle
+from nukiweb.domain.throttle import FailureThrottle, SignInThrottle
 from nukiweb.secrets import token_digest, verify_password
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import accounts as account_store
@@ -24,7 +27,7 @@ from nukiweb.store import sign_in_failures as failure_store
 from nukiweb.store import web_sessions as store
 
 SESSION_LIFETIME = timedelta(hours=12)
-THROTTLE = FailureThrottle(limit=5, window=timedelta(minutes=15))
+THROTTLE = SignInThrottle()
 
 
 class SignInFailed(NukiwebError):
@@ -51,24 +54,32 @@ def sign_in(ctx: ServiceContext, email: str, password: str, client_address: str)
     """A new session's id (for the cookie) if ``password`` is the account's."""
     now = ctx.clock.now()
     email_key = rules.email_key(email.strip())
-    throttle_key = token_digest(f"{email_key} {client_address}")
+    address_key = _throttle_key("address", email_key, client_address)
+    email_only_key = _throttle_key("email", email_key)
     with ctx.db.read() as conn:
-        failures = failure_store.recent_failures(
-            conn, throttle_key, now - THROTTLE.window, THROTTLE.limit
+        wait = THROTTLE.retry_after(
+            _recent(conn, address_key, THROTTLE.per_address, now),
+            _recent(conn, email_only_key, THROTTLE.per_email, now),
+            now,
         )
-        wait = THROTTLE.retry_after(failures, now)
         if wait is not None:
             raise SignInThrottled(wait)
         credentials = account_store.find_credentials(conn, email_key)
     if not verify_password(None if credentials is None else credentials[1], password):
         with ctx.db.transaction() as conn:
-            failure_store.forget(conn, throttle_key, before=now - THROTTLE.window)
-            failure_store.record_failure(conn, throttle_key, now)
+            for key, rule in (
+                (address_key, THROTTLE.per_address),
+                (email_only_key, THROTTLE.per_email),
+            ):
+                failure_store.forget(conn, key, before=now - rule.window)
+                failure_store.record_failure(conn, key, now)
         raise SignInFailed
     assert credentials is not None
     session_id = secrets.token_urlsafe(32)
     with ctx.db.transaction() as conn:
-        failure_store.forget(conn, throttle_key)
+        # This address may go on; the email's count from every address stands until it ages,
+        # so that a success in between does not give a guesser elsewhere a fresh start.
+        failure_store.forget(conn, address_key)
         store.delete_expired_sessions(conn, now)
         store.insert_session(
             conn,
@@ -78,6 +89,16 @@ def sign_in(ctx: ServiceContext, email: str, password: str, client_address: str)
             now + SESSION_LIFETIME,
         )
     return session_id
+
+
+def _throttle_key(*parts: str) -> str:
+    """The digest failures are counted under (a list, so that no email and address run into
+    another pair)."""
+    return token_digest(json.dumps(parts))
+
+
+def _recent(conn: Connection, key: str, rule: FailureThrottle, now: datetime) -> list[datetime]:
+    return failure_store.recent_failures(conn, key, now - rule.window, rule.limit)
 
 
 def find_session(ctx: ServiceContext, session_id: str) -> WebSession | None:
