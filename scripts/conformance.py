@@ -71,6 +71,7 @@ Where the vendor's service would let a caller do something that is unsafe, nukiw
 
 | what | the vendor | nukiweb |
 |---|---|---|
+| OAuth2 redirect URIs | any URL without wildcards (doc §4.4) | `https`, or `http` to `127.0.0.1`, `[::1]` or `localhost`; no other scheme (`javascript:`, `data:`, `myapp://`), fragment or user info |
 
 ## Operations the spec omits
 
