@@ -3,7 +3,9 @@ refreshes and calls the API; the server refuses what RFC 6749 says it must."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -13,7 +15,9 @@ from authlib.integrations.httpx_client import OAuth2Client
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from nukiweb.api.swagger import OAUTH2_REDIRECT_PATH
+from nukiweb.secrets import token_digest
 from nukiweb.store import api_keys as key_store
+from nukiweb.store import oauth as oauth_store
 from tests.contract.validation import ContractValidator
 from tests.devices import advance
 from tests.support import AccountFixture, ApiClient, RunningServer, make_account
@@ -110,6 +114,70 @@ def test_a_third_party_client_completes_the_code_flow_refreshes_and_calls_the_ap
     assert again.json()["error"] == "invalid_grant"
     api.close()
     client.close()
+
+
+def test_a_rotated_refresh_token_presented_again_revokes_the_whole_grant(
+    server: RunningServer, app: OAuthApp, web: WebClient, contract: ContractValidator
+) -> None:
+    """RFC 9700 §4.14.2: a refresh token used twice was stolen, by whoever used it first or
+    second; every token of its grant ends, the thief's and the app's."""
+    first = exchange(server, app, code_for(web, server, app)).json()
+    other_grant = exchange(server, app, code_for(web, server, app)).json()
+    second = refresh(server, app, first["refresh_token"]).json()
+    third = refresh(server, app, second["refresh_token"]).json()
+    api = ApiClient(server, third["access_token"], contract)
+    assert api.get("/smartlock").status_code == 200
+
+    assert remembered_as_rotated(server, first["refresh_token"])
+    replayed = refresh(server, app, first["refresh_token"])
+    assert replayed.status_code == 400
+    assert replayed.json()["error"] == "invalid_grant"
+    assert api.get("/smartlock").status_code == 401
+    assert not remembered_as_rotated(server, first["refresh_token"])
+    for refresh_token in (third["refresh_token"], second["refresh_token"]):
+        assert refresh(server, app, refresh_token).json()["error"] == "invalid_grant"
+    # Other grants of the same user and app go on.
+    other = api.with_token(other_grant["access_token"])
+    assert other.get("/smartlock").status_code == 200
+    assert refresh(server, app, other_grant["refresh_token"]).status_code == 200
+    api.close()
+
+
+def test_of_two_refreshes_with_one_token_one_succeeds_and_the_other_revokes_the_grant(
+    server: RunningServer, app: OAuthApp, web: WebClient, contract: ContractValidator
+) -> None:
+    token = exchange(server, app, code_for(web, server, app)).json()
+    start = threading.Barrier(2)
+
+    def refresh_at_once() -> httpx.Response:
+        start.wait()
+        return refresh(server, app, token["refresh_token"])
+
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: refresh_at_once(), range(2)))
+    assert sorted(answer.status_code for answer in answers) == [200, 400]
+    (granted,) = [answer.json() for answer in answers if answer.status_code == 200]
+    (refused,) = [answer.json() for answer in answers if answer.status_code == 400]
+    assert refused["error"] == "invalid_grant"
+    api = ApiClient(server, granted["access_token"], contract)
+    assert api.get("/smartlock").status_code == 401
+    assert refresh(server, app, granted["refresh_token"]).json()["error"] == "invalid_grant"
+    api.close()
+
+
+def test_a_rotated_refresh_token_of_another_client_revokes_nothing(
+    server: RunningServer, app: OAuthApp, web: WebClient, contract: ContractValidator
+) -> None:
+    first = exchange(server, app, code_for(web, server, app)).json()
+    second = refresh(server, app, first["refresh_token"]).json()
+    third = make_account(server, contract)
+    stranger = register_app(third)
+    refused = refresh(server, stranger, first["refresh_token"])
+    assert refused.json()["error"] == "invalid_grant"
+    api = ApiClient(server, second["access_token"], contract)
+    assert api.get("/smartlock").status_code == 200
+    api.close()
+    third.api.close()
 
 
 def test_the_token_has_only_the_scopes_granted(
@@ -405,7 +473,8 @@ def test_a_new_password_or_deleting_the_api_key_revokes_oauth_tokens(
     contract: ContractValidator,
     revocation: str,
 ) -> None:
-    token = exchange(server, app, code_for(web, server, app)).json()
+    rotated = exchange(server, app, code_for(web, server, app)).json()["refresh_token"]
+    token = refresh(server, app, rotated).json()
     api = ApiClient(server, token["access_token"], contract)
     assert api.get("/smartlock").status_code == 200
     if revocation == "password":
@@ -417,7 +486,13 @@ def test_a_new_password_or_deleting_the_api_key_revokes_oauth_tokens(
         assert other_account.api.delete(f"/api/key/{app.api_key_id}").status_code == 204
     assert api.get("/smartlock").status_code == 401
     assert refresh(server, app, token["refresh_token"]).status_code in (400, 401)
+    assert not remembered_as_rotated(server, rotated)  # nothing of the grant is left
     api.close()
+
+
+def remembered_as_rotated(server: RunningServer, refresh_token: str) -> bool:
+    with server.ctx.db.read() as conn:
+        return oauth_store.find_rotated_refresh_token(conn, token_digest(refresh_token)) is not None
 
 
 def test_token_endpoint_errors_are_rfc_6749_json(server: RunningServer, app: OAuthApp) -> None:

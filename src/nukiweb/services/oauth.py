@@ -283,26 +283,40 @@ class RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
     request: OAuthRequest
 
     def authenticate_refresh_token(self, refresh_token: str) -> RefreshToken | None:
-        """The token pair of this refresh token, taken out of the store here, so that two
-        requests with one refresh token cannot both succeed."""
+        """The token pair of this refresh token, rotated out of the store here, so that two
+        requests with one refresh token cannot both succeed. A refresh token presented after
+        it was rotated was stolen (by whoever presented it first or now): its whole grant is
+        revoked (RFC 9700 §4.14.2)."""
         conn = self.request.conn
-        record = store.find_refresh_token(conn, token_digest(refresh_token))
-        if record is None or record.api_key_id != self.request.client.api_key_id:
+        client_key = self.request.client.api_key_id
+        digest = token_digest(refresh_token)
+        record = store.find_refresh_token(conn, digest)
+        if record is None:
+            rotated = store.find_rotated_refresh_token(conn, digest)
+            if rotated is not None and rotated.api_key_id == client_key:
+                self._revoke_grant(rotated.grant_id)
+            return None
+        if record.api_key_id != client_key:
             return None
         if self.request.payload.scope and not requested_scopes(self.request.payload.scope).issubset(
             record.scopes
         ):
             raise InvalidScopeError("A refresh cannot widen the scopes granted.")
-        if not store.delete_token(conn, record.id):
+        if not store.rotate_refresh_token(conn, record, digest):
+            self._revoke_grant(record.grant_id)  # rotated by a concurrent request meanwhile
             return None
         self.server.ctx.tokens.invalidate()
         return RefreshToken(record)
+
+    def _revoke_grant(self, grant_id: str) -> None:
+        store.delete_grant_tokens(self.request.conn, grant_id)
+        self.server.ctx.tokens.invalidate()
 
     def authenticate_user(self, refresh_token: RefreshToken) -> ResourceOwner:
         return ResourceOwner(refresh_token.record.account_id)
 
     def revoke_old_credential(self, refresh_token: RefreshToken) -> None:
-        """Nothing to do: the old pair was removed when the refresh token was read."""
+        """Nothing to do: the old pair was rotated out when the refresh token was read."""
 
 
 class NukiAuthorizationServer(AuthorizationServer):  # type: ignore[misc]

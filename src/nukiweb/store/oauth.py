@@ -12,7 +12,13 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from nukiweb.store.api_keys import TokenOwner, token_owner
-from nukiweb.store.schema import advanced_api_keys, api_keys, oauth_codes, oauth_tokens
+from nukiweb.store.schema import (
+    advanced_api_keys,
+    api_keys,
+    oauth_codes,
+    oauth_rotated_refresh_tokens,
+    oauth_tokens,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +51,14 @@ class TokenRecord:
     account_id: int
     grant_id: str
     scopes: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class RotatedRecord:
+    """A refresh token that was exchanged for a new one: whose, and of which grant."""
+
+    api_key_id: int
+    grant_id: str
 
 
 def get_client(conn: Connection, client_id: str) -> ClientRecord | None:
@@ -121,13 +135,42 @@ def find_refresh_token(conn: Connection, refresh_digest: str) -> TokenRecord | N
     return None if row is None else TokenRecord(*row)
 
 
-def delete_token(conn: Connection, token_id: str) -> bool:
-    """False if the token was gone already (refreshed by a concurrent request)."""
-    return conn.execute(delete(oauth_tokens).where(oauth_tokens.c.id == token_id)).rowcount == 1
+def rotate_refresh_token(conn: Connection, record: TokenRecord, refresh_digest: str) -> bool:
+    """Removes the token pair of a refresh token that is being exchanged, and remembers the
+    refresh token's digest with its grant. False if the pair was gone already: a concurrent
+    request exchanged it first (the delete decides, not the read before it)."""
+    removed = conn.execute(delete(oauth_tokens).where(oauth_tokens.c.id == record.id))
+    if removed.rowcount != 1:
+        return False
+    conn.execute(
+        insert(oauth_rotated_refresh_tokens).values(
+            refresh_digest=refresh_digest,
+            api_key_id=record.api_key_id,
+            account_id=record.account_id,
+            grant_id=record.grant_id,
+        )
+    )
+    return True
+
+
+def find_rotated_refresh_token(conn: Connection, refresh_digest: str) -> RotatedRecord | None:
+    row = conn.execute(
+        select(
+            oauth_rotated_refresh_tokens.c.api_key_id, oauth_rotated_refresh_tokens.c.grant_id
+        ).where(oauth_rotated_refresh_tokens.c.refresh_digest == refresh_digest)
+    ).first()
+    return None if row is None else RotatedRecord(*row)
 
 
 def delete_grant_tokens(conn: Connection, grant_id: str) -> None:
+    """Revokes a grant: its tokens, and the memory of its rotated refresh tokens (which has
+    nothing left to protect)."""
     conn.execute(delete(oauth_tokens).where(oauth_tokens.c.grant_id == grant_id))
+    conn.execute(
+        delete(oauth_rotated_refresh_tokens).where(
+            oauth_rotated_refresh_tokens.c.grant_id == grant_id
+        )
+    )
 
 
 def delete_expired_tokens(conn: Connection, now: datetime) -> None:
@@ -141,8 +184,8 @@ def delete_expired_tokens(conn: Connection, now: datetime) -> None:
 
 def delete_account_grants(conn: Connection, account_id: int) -> None:
     """Revokes every OAuth2 token and code of the account (a new password)."""
-    conn.execute(delete(oauth_tokens).where(oauth_tokens.c.account_id == account_id))
-    conn.execute(delete(oauth_codes).where(oauth_codes.c.account_id == account_id))
+    for table in (oauth_tokens, oauth_rotated_refresh_tokens, oauth_codes):
+        conn.execute(delete(table).where(table.c.account_id == account_id))
 
 
 def find_token_owner(conn: Connection, access_digest: str) -> TokenOwner | None:

@@ -422,6 +422,17 @@ oauth_tokens = Table(
     Column("creation_date", UTCDateTime, nullable=False),
 )
 
+# Refresh tokens already exchanged for new ones, kept while their grant lives: one presented
+# again was stolen, and every token of its grant is revoked (RFC 9700 §4.14.2).
+oauth_rotated_refresh_tokens = Table(
+    "oauth_rotated_refresh_tokens",
+    metadata,
+    Column("refresh_digest", String(64), primary_key=True),
+    _api_key_id(),
+    _account_id(index=True),
+    Column("grant_id", String(24), nullable=False, index=True),
+)
+
 # Signed-in browsers of the web pages; the cookie holds the id, the table its SHA-256.
 web_sessions = Table(
     "web_sessions",
