@@ -43,7 +43,7 @@ class Browser:
 
     def request(self, method: str, path: str, **options: object) -> httpx.Response:
         cookie = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        response = self.http.request(method, path, headers={"Cookie": cookie}, **options)  # type: ignore[arg-type]
+        response = self.http.request(method, path, headers={"Cookie": cookie}, **options)
         self.set_cookies += response.headers.get_list("set-cookie")
         self.cookies.update(response.cookies)
         self.http.cookies.clear()
