@@ -22,6 +22,7 @@ from nukiweb.runtime import build_context
 from nukiweb.services import accounts, api_keys
 from nukiweb.services.context import ServiceContext
 from nukiweb.store.database import Database
+from nukiweb.webhooks.addresses import Resolver
 from tests.contract.validation import ContractValidator
 
 # Where the test server's simulated time starts: a Thursday, midnight UTC.
@@ -42,8 +43,11 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(database_url: str) -> Iterator[RunningServer]:
-    """nukiweb under uvicorn in a thread, on a free loopback port, migrated and ready."""
+def running_server(
+    database_url: str, *, webhook_resolver: Resolver | None = None
+) -> Iterator[RunningServer]:
+    """nukiweb under uvicorn in a thread, on a free loopback port, migrated and ready;
+    ``webhook_resolver`` resolves webhooks' host names instead of the system's resolver."""
     database = Database(database_url)
     database.upgrade()
     # Simulated time stands still until a test advances it (POST /simulator/clock/advance).
@@ -51,7 +55,7 @@ def running_server(database_url: str) -> Iterator[RunningServer]:
         database, manual_clock=True, start=SIMULATION_START, allow_local_webhooks=True
     )
     port = free_port()
-    app = create_app(ctx, simulator_api=True)
+    app = create_app(ctx, simulator_api=True, webhook_resolver=webhook_resolver)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -54,8 +55,12 @@ def signature_valid(secret: str, body: bytes, signature: str) -> bool:
 class Receiver:
     """Records what it is sent; answers ``status`` (200 unless told otherwise)."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None
+    ) -> None:
+        self.host = host
         self.port = port or free_port()
+        self.tls = tls  # answers https with this server context
         self.status = 200
         self.delay = 0.0  # seconds to take before answering: a slow receiver
         self._received: list[Received] = []
@@ -66,7 +71,7 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}/hook"
 
     # --- up and down ---------------------------------------------------------------------
 
@@ -102,12 +107,14 @@ class Receiver:
         deadline = time.monotonic() + 5
         while True:
             try:
-                server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+                server = ThreadingHTTPServer((self.host, self.port), Handler)
                 break
             except OSError:  # the port is still being released
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(POLL)
+        if self.tls is not None:
+            server.socket = self.tls.wrap_socket(server.socket, server_side=True)
         server.daemon_threads = False
         server.block_on_close = True
         self._server = server
@@ -212,8 +219,14 @@ def wait_until(condition: Callable[[], Any], timeout: float = 10.0, message: str
 
 
 @contextmanager
-def receiver(*, up: bool = True) -> Iterator[Receiver]:
-    made = Receiver()
+def receiver(
+    *,
+    up: bool = True,
+    port: int | None = None,
+    host: str = "127.0.0.1",
+    tls: ssl.SSLContext | None = None,
+) -> Iterator[Receiver]:
+    made = Receiver(port, host, tls)
     if up:
         made.start()
     try:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import json
 import logging
 import time
@@ -21,7 +20,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -30,6 +28,12 @@ from nukiweb.secrets import new_object_id
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import outbox
 from nukiweb.store.webhooks import insert_log
+from nukiweb.webhooks.addresses import (
+    CheckedTransport,
+    Resolver,
+    UnsafeAddress,
+    resolve_with_system,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +43,6 @@ LEASE = timedelta(seconds=15)
 EVENTS_PER_TURN = 50
 REQUEST_TIMEOUT = 5.0
 MAX_ERROR_LENGTH = 500  # of the reason a failed attempt's log shows
-
-
-class UnsafeAddress(Exception):
-    """The webhook's host resolves to an address webhooks may not go to."""
 
 
 # Failures of a receiver (unreachable, refused, no such host, ...): the webhook log says what
@@ -57,7 +57,7 @@ class DeliveryWorker:
         *,
         poll_interval: float = 1.0,
         concurrency: int = 32,
-        transport: httpx.AsyncBaseTransport | None = None,
+        resolve: Resolver = resolve_with_system,
     ) -> None:
         self._ctx = ctx
         self._owner = str(uuid.uuid4())
@@ -66,7 +66,9 @@ class DeliveryWorker:
         self._serving: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._client = httpx.AsyncClient(
-            timeout=REQUEST_TIMEOUT, follow_redirects=False, transport=transport
+            timeout=REQUEST_TIMEOUT,
+            follow_redirects=False,
+            transport=CheckedTransport(resolve, allow_local=ctx.allow_local_webhooks),
         )
         self._stopping = asyncio.Event()
         self._woken = asyncio.Event()
@@ -186,20 +188,9 @@ class DeliveryWorker:
             rules.SIGNATURE_HEADER: rules.sign(secret, body),
             rules.EVENT_ID_HEADER: event.id,
         }
-        await self._check_address(subscriber.url)
         response = await self._client.post(subscriber.url, content=body, headers=attempt.headers)
         attempt.answer = _message(dict(response.headers), _json_or_text(response), subscriber.url)
         attempt.status = response.status_code
-
-    async def _check_address(self, url: str) -> None:
-        """The host is resolved here again: a name may point to a private address."""
-        parts = urlsplit(url)
-        host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port)
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0])
-            if rules.is_forbidden_address(address, allow_local=self._ctx.allow_local_webhooks):
-                raise UnsafeAddress(f"{host} resolves to {address}, which webhooks may not reach")
 
     def _after_attempt(self, subscriber: Any, event: Any, attempt: _Attempt, cursor: int) -> None:
         """The attempt's outcome in the subscriber's statistics and the webhook log. If the log
