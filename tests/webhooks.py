@@ -4,6 +4,7 @@ or to be down (stop listening) and to come back on the same port."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -63,6 +64,8 @@ class Receiver:
         self.tls = tls  # answers https with this server context
         self.status = 200
         self.delay = 0.0  # seconds to take before answering: a slow receiver
+        self.answer: bytes | None = None  # the body to answer with instead of a short JSON
+        self.answer_headers: dict[str, str] = {}  # more headers to answer with
         self._received: list[Received] = []
         self._attempts: list[Received] = []
         self._lock = threading.Lock()
@@ -95,11 +98,15 @@ class Receiver:
                 accepted = 200 <= status < 300
                 receiver._record(Received(self.path, headers, body), accepted=accepted)
                 answer = b'{"ok":true}' if status < 300 else b'{"error":"told to fail"}'
+                answer = receiver.answer if receiver.answer is not None else answer
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))
+                for name, value in receiver.answer_headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(answer)
+                with contextlib.suppress(ConnectionError):  # a client that read enough
+                    self.wfile.write(answer)
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass

@@ -10,7 +10,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nukiweb.domain.errors import InvalidParameter
-from nukiweb.domain.webhooks import check_webhook_url, parse_features
+from nukiweb.domain.webhooks import (
+    check_webhook_url,
+    parse_features,
+    stored_answer,
+    stored_headers,
+)
 
 
 @pytest.mark.parametrize(
@@ -190,3 +195,27 @@ def test_any_accepted_url_can_be_taken_apart_to_be_sent(url: str) -> None:
         assert request.url.port is None or 1 <= request.url.port <= 65535
         if not allow_local:
             assert request.url.scheme == "https"
+
+
+@pytest.mark.parametrize(
+    ("start", "complete", "stored"),
+    [
+        (b'{"ok": true}', True, {"ok": True}),
+        (b"[1, 2]", True, {"json": [1, 2]}),
+        (b"accepted", True, {"text": "accepted"}),
+        (b'{"n": NaN}', True, {"text": '{"n": NaN}'}),  # JSON the store cannot hold
+        (b'{"s": "\\ud800"}', True, {"text": '{"s": "\\ud800"}'}),
+        (b"[" * 2000, True, {"text": "[" * 2000}),
+        (b"\xff\xfe", True, {"text": "\ufffd\ufffd"}),
+        (b'{"ok": tr', False, {"text": '{"ok": tr', "truncated": True}),
+    ],
+)
+def test_answers_are_stored_as_json_objects(
+    start: bytes, complete: bool, stored: dict[str, object]
+) -> None:
+    assert stored_answer(start, complete=complete) == stored
+
+
+def test_only_allowed_response_headers_are_stored_and_cut() -> None:
+    headers = [("Content-Type", "text/plain"), ("Set-Cookie", "a=b"), ("Server", "x" * 1000)]
+    assert stored_headers(headers) == {"content-type": "text/plain", "server": "x" * 256}

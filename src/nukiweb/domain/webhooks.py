@@ -11,10 +11,13 @@ import contextlib
 import hashlib
 import hmac
 import ipaddress
+import json
 import random
 import re
 import socket
+from collections.abc import Iterable
 from enum import StrEnum
+from typing import Any
 from urllib.parse import urlsplit
 
 import idna
@@ -32,6 +35,13 @@ MAX_RETRY_SECONDS = 15 * 60.0
 MAX_URL_LENGTH = 2000
 MAX_HOST_NAME_LENGTH = 253  # in its ASCII form, without a final dot
 MAX_PORT = 65535
+# What the webhook log keeps of a receiver's answer: the start of its body, and the headers
+# below (each value cut to its first characters).
+MAX_STORED_BODY = 2048  # bytes
+MAX_STORED_HEADER = 256  # characters
+STORED_RESPONSE_HEADERS = frozenset(
+    {"content-type", "content-length", "date", "server", "retry-after", "location"}
+)
 
 
 class Feature(StrEnum):
@@ -152,6 +162,32 @@ def is_forbidden_address(
     if allow_local:
         return address.is_multicast or address.is_unspecified
     return not address.is_global or address.is_multicast
+
+
+def stored_answer(start: bytes, *, complete: bool) -> dict[str, Any]:
+    """A receiver's answer as the webhook log keeps it (a JSON object): its body if that was a
+    JSON object, ``{"json": …}`` if it was another JSON value, else ``{"text": …}``; only its
+    first ``MAX_STORED_BODY`` bytes, as ``{"text": …, "truncated": true}``, when it was longer
+    (``complete`` false)."""
+    text = start.decode("utf-8", errors="replace")
+    if not complete:
+        return {"text": text, "truncated": True}
+    try:
+        body = json.loads(start)
+        # What the store cannot hold as JSON (NaN, lone surrogates) is kept as text.
+        json.dumps(body, allow_nan=False, ensure_ascii=False).encode()
+    except (ValueError, RecursionError):
+        return {"text": text}
+    return body if isinstance(body, dict) else {"json": body}
+
+
+def stored_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The response headers the webhook log keeps: those of ``STORED_RESPONSE_HEADERS``."""
+    return {
+        name.lower(): value[:MAX_STORED_HEADER]
+        for name, value in headers
+        if name.lower() in STORED_RESPONSE_HEADERS
+    }
 
 
 # SmartlockLog.action → the notification trigger event it answers to (Notification.Setting).
