@@ -19,6 +19,7 @@ import uvicorn
 from nukiweb.api.app import create_app
 from nukiweb.domain.scopes import ALL_SCOPES, Scope
 from nukiweb.runtime import build_context
+from nukiweb.secretbox import SecretBox
 from nukiweb.services import accounts, api_keys
 from nukiweb.services.context import ServiceContext
 from nukiweb.store.database import Database
@@ -44,15 +45,24 @@ class RunningServer:
 
 @contextmanager
 def running_server(
-    database_url: str, *, webhook_resolver: Resolver | None = None
+    database_url: str,
+    *,
+    webhook_resolver: Resolver | None = None,
+    secrets: SecretBox | None = None,
 ) -> Iterator[RunningServer]:
     """nukiweb under uvicorn in a thread, on a free loopback port, migrated and ready;
-    ``webhook_resolver`` resolves webhooks' host names instead of the system's resolver."""
+    ``webhook_resolver`` resolves webhooks' host names instead of the system's resolver;
+    ``secrets``: the secret key (default: one of its own)."""
     database = Database(database_url)
-    database.upgrade()
+    secrets = secrets or SecretBox.ephemeral()
+    database.upgrade(secrets)
     # Simulated time stands still until a test advances it (POST /simulator/clock/advance).
     ctx = build_context(
-        database, manual_clock=True, start=SIMULATION_START, allow_local_webhooks=True
+        database,
+        manual_clock=True,
+        start=SIMULATION_START,
+        secrets=secrets,
+        allow_local_webhooks=True,
     )
     port = free_port()
     app = create_app(ctx, simulator_api=True, webhook_resolver=webhook_resolver)

@@ -53,12 +53,13 @@ def open_context(
     allow_local_webhooks: bool = False,
 ) -> ServiceContext:
     database = Database(database_url or default_url(data_dir))
-    database.upgrade()
+    secrets = SecretBox.for_data_dir(data_dir)
+    database.upgrade(secrets)
     return build_context(
         database,
         speed=speed,
         manual_clock=manual_clock,
-        secrets=SecretBox.for_data_dir(data_dir),
+        secrets=secrets,
         allow_local_webhooks=allow_local_webhooks,
     )
 

@@ -164,6 +164,15 @@ def is_forbidden_address(
     return not address.is_global or address.is_multicast
 
 
+def without_keypad_codes(payload: dict[str, Any]) -> dict[str, Any]:
+    """An event's payload as the webhook log keeps it: an authorization's keypad code left out
+    (the log is kept for 300 attempts; the code stays readable through the API)."""
+    shown = payload.get("smartlockAuth")
+    if not isinstance(shown, dict) or "code" not in shown:
+        return payload
+    return {**payload, "smartlockAuth": {k: v for k, v in shown.items() if k != "code"}}
+
+
 def stored_answer(start: bytes, *, complete: bool) -> dict[str, Any]:
     """A receiver's answer as the webhook log keeps it (a JSON object): its body if that was a
     JSON object, ``{"json": …}`` if it was another JSON value, else ``{"text": …}``; only its

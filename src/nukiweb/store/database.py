@@ -21,6 +21,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
+from nukiweb.secretbox import SecretBox
+
 DEFAULT_DATABASE_FILE = "nukiweb.db"
 # Any fixed 64-bit number: the PostgreSQL advisory lock that serialises concurrent migrations.
 _MIGRATION_LOCK_KEY = 0x6E756B6977656221
@@ -129,11 +131,13 @@ class Database:
         connection."""
         self._readers.connection = self.engine.connect()
 
-    def upgrade(self) -> None:
-        """Bring the schema to the newest migration. Several processes may start at once: the
-        migration runs in one transaction that holds the database's migration lock."""
+    def upgrade(self, secret_box: SecretBox | None = None, revision: str = "head") -> None:
+        """Bring the schema to the newest migration (or to ``revision``). Several processes may
+        start at once: the migration runs in one transaction that holds the database's
+        migration lock. Migrations that seal stored data need nukiweb's ``secret_box``."""
         config = Config()
         config.set_main_option("script_location", str(files("nukiweb.store") / "migrations"))
+        config.attributes["secret_box"] = secret_box
         # Alembic keeps its migration context in module globals: one migration per process.
         with _MIGRATION_THREAD_LOCK, self.engine.connect() as connection:
             if self.is_postgresql:
@@ -144,7 +148,7 @@ class Database:
                 _begin_immediate(connection)
             config.attributes["connection"] = connection
             try:
-                command.upgrade(config, "head")
+                command.upgrade(config, revision)
                 connection.commit()
             finally:
                 if not self.is_postgresql:

@@ -167,9 +167,10 @@ class DeliveryWorker:
         spin. ``cursor``: past the events skipped before this one."""
         attempt = _Attempt(subscriber.url)
         try:
-            if not _wants(subscriber, event):
+            payload = outbox.opened_payload(self._ctx.secrets, event.feature, event.payload)
+            if not _wants(subscriber, event, payload):
                 return None
-            await self._send(subscriber, event, attempt)
+            await self._send(subscriber, event.id, payload, attempt)
         except Exception as error:
             if not isinstance(error, EXPECTED_FAILURES):
                 log.warning(
@@ -179,16 +180,18 @@ class DeliveryWorker:
         self._after_attempt(subscriber, event, attempt, cursor)
         return attempt.succeeded
 
-    async def _send(self, subscriber: Any, event: Any, attempt: _Attempt) -> None:
+    async def _send(
+        self, subscriber: Any, event_id: str, payload: dict[str, Any], attempt: _Attempt
+    ) -> None:
         secret = self._ctx.secrets.open(subscriber.secret_box)
-        attempt.payload = dict(event.payload)
+        attempt.payload = payload
         if subscriber.kind == "notification":
-            attempt.payload = {"notificationId": subscriber.notification_id, **attempt.payload}
+            attempt.payload = {"notificationId": subscriber.notification_id, **payload}
         body = json.dumps(attempt.payload, separators=(",", ":")).encode()
         attempt.headers = {
             "Content-Type": "application/json; charset=UTF-8",
             rules.SIGNATURE_HEADER: rules.sign(secret, body),
-            rules.EVENT_ID_HEADER: event.id,
+            rules.EVENT_ID_HEADER: event_id,
         }
         request = self._client.stream("POST", attempt.url, content=body, headers=attempt.headers)
         async with request as response:
@@ -232,7 +235,12 @@ class DeliveryWorker:
                     "succeeded": attempt.succeeded,
                     "response_status": attempt.status,
                     "duration": duration,
-                    "request": _message(attempt.headers, attempt.payload, attempt.url, now),
+                    "request": _message(
+                        attempt.headers,
+                        rules.without_keypad_codes(attempt.payload),
+                        attempt.url,
+                        now,
+                    ),
                     "response": attempt.answer,
                     "created": now,
                     "updated": now,
@@ -289,13 +297,13 @@ def _outcome(
     return values
 
 
-def _wants(subscriber: Any, event: Any) -> bool:
+def _wants(subscriber: Any, event: Any, payload: dict[str, Any]) -> bool:
     if event.feature == rules.API_TRIGGERED:
         return bool(subscriber.kind == "central" and subscriber.api_key_id == event.api_key_id)
     if event.feature not in (subscriber.features or []):
         return False
     if subscriber.kind == "notification":
-        log_entry = event.payload.get("smartlockLog") or {}
+        log_entry = payload.get("smartlockLog") or {}
         return rules.notification_wants(subscriber.settings or [], log_entry)
     return True
 
