@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -22,6 +23,9 @@ from tests.support import free_port
 TIMEOUT = 60
 
 
+UMASK = 0o022  # the usual one, which leaves new files readable by everyone
+
+
 def nukiweb(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "nukiweb", *args],
@@ -30,6 +34,7 @@ def nukiweb(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=TIMEOUT,
         check=False,
+        umask=UMASK,
     )
 
 
@@ -109,14 +114,15 @@ def test_database_url_comes_from_the_environment(tmp_path: Path) -> None:
 
 
 class DemoServer:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *args: str) -> None:
         self.port = free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "nukiweb", "serve", "--demo", "--port", str(self.port)],
+            [sys.executable, "-m", "nukiweb", "serve", "--demo", "--port", str(self.port), *args],
             cwd=directory,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            umask=UMASK,
         )
         self.errors = ""
         self.output = self._read_until("curl ")
@@ -182,3 +188,30 @@ def test_demo_is_idempotent_and_replaces_its_token(tmp_path: Path) -> None:
         assert second.get_account(first.token).status_code == 401
     finally:
         second.stop()
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_store_its_key_and_a_new_data_dir_are_the_owners_only(tmp_path: Path) -> None:
+    data_dir = tmp_path / "new" / "data"
+    demo = DemoServer(tmp_path, "--data-dir", str(data_dir))
+    try:
+        assert mode(data_dir) == 0o700
+        names = ["nukiweb.db", "nukiweb.db-wal", "nukiweb.db-shm", "nukiweb.key"]
+        assert {name: mode(data_dir / name) for name in names} == dict.fromkeys(names, 0o600)
+    finally:
+        demo.stop()
+
+
+def test_an_existing_store_readable_by_others_is_made_the_owners_only(tmp_path: Path) -> None:
+    tmp_path.chmod(0o755)  # a directory nukiweb did not make: left as it is
+    created = nukiweb("db", "upgrade", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    store = tmp_path / "nukiweb.db"
+    store.chmod(0o644)
+    upgraded = nukiweb("db", "upgrade", cwd=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert mode(store) == 0o600
+    assert mode(tmp_path) == 0o755

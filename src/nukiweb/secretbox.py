@@ -42,7 +42,7 @@ class SecretBox:
             return cls(configured.encode())
         path = data_dir / KEY_FILE
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # only if it makes it
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "wb") as file:
                 file.write(Fernet.generate_key())
