@@ -1,8 +1,9 @@
 """The delivery worker: sends each subscriber its events, signed, in order, at least once.
 
 Every server instance runs one. It leases a subscriber that has events past its cursor, posts
-them one by one and moves the cursor after each answer in 2xx; a connection error, a timeout
-or any other status ends the turn and schedules a retry with exponential backoff and jitter.
+them one by one and moves the cursor after each answer in 2xx; a connection error, a timeout,
+any other status, or anything else that goes wrong with the delivery ends the turn and
+schedules a retry with exponential backoff and jitter.
 After ``DEACTIVATE_AFTER_FAILURES`` failures in a row the subscriber is DEACTIVATED until it is
 reactivated. A crash between a send and the cursor's move sends that event again: receivers
 drop duplicates by its ``X-Nuki-Event-Id``. Each subscriber is served by its own task with a
@@ -167,9 +168,9 @@ class DeliveryWorker:
         spin. ``cursor``: past the events skipped before this one."""
         attempt = _Attempt(subscriber.url)
         try:
-            payload = outbox.opened_payload(self._ctx.secrets, event.feature, event.payload)
-            if not _wants(subscriber, event, payload):
+            if not _wants(subscriber, event):
                 return None
+            payload = outbox.opened_payload(self._ctx.secrets, event.feature, event.payload)
             await self._send(subscriber, event.id, payload, attempt)
         except Exception as error:
             if not isinstance(error, EXPECTED_FAILURES):
@@ -183,10 +184,10 @@ class DeliveryWorker:
     async def _send(
         self, subscriber: Any, event_id: str, payload: dict[str, Any], attempt: _Attempt
     ) -> None:
-        secret = self._ctx.secrets.open(subscriber.secret_box)
         attempt.payload = payload
         if subscriber.kind == "notification":
             attempt.payload = {"notificationId": subscriber.notification_id, **payload}
+        secret = self._ctx.secrets.open(subscriber.secret_box)
         body = json.dumps(attempt.payload, separators=(",", ":")).encode()
         attempt.headers = {
             "Content-Type": "application/json; charset=UTF-8",
@@ -297,13 +298,13 @@ def _outcome(
     return values
 
 
-def _wants(subscriber: Any, event: Any, payload: dict[str, Any]) -> bool:
+def _wants(subscriber: Any, event: Any) -> bool:
     if event.feature == rules.API_TRIGGERED:
         return bool(subscriber.kind == "central" and subscriber.api_key_id == event.api_key_id)
     if event.feature not in (subscriber.features or []):
         return False
-    if subscriber.kind == "notification":
-        log_entry = payload.get("smartlockLog") or {}
+    if subscriber.kind == "notification":  # it hears DEVICE_LOGS, whose payloads are not sealed
+        log_entry = event.payload.get("smartlockLog") or {}
         return rules.notification_wants(subscriber.settings or [], log_entry)
     return True
 
