@@ -19,10 +19,12 @@ import uvicorn
 from nukiweb.api.app import create_app
 from nukiweb.domain.scopes import ALL_SCOPES, Scope
 from nukiweb.runtime import build_context
+from nukiweb.secretbox import SecretBox
 from nukiweb.services import accounts, api_keys
 from nukiweb.services.context import ServiceContext
 from nukiweb.serving import server_config
 from nukiweb.store.database import Database
+from nukiweb.webhooks.addresses import Resolver
 from tests.contract.validation import ContractValidator
 
 # Where the test server's simulated time starts: a Thursday, midnight UTC.
@@ -48,11 +50,15 @@ def running_server(
     *,
     public_url: str | None = None,
     forwarded_allow_ips: Sequence[str] = (),
+    webhook_resolver: Resolver | None = None,
+    secrets: SecretBox | None = None,
 ) -> Iterator[RunningServer]:
     """nukiweb under uvicorn in a thread, on a free loopback port, migrated and ready, configured
-    as ``nukiweb serve`` configures it."""
+    as ``nukiweb serve`` configures it; ``webhook_resolver`` resolves webhooks' host names instead
+    of the system's resolver; ``secrets``: the secret key (default: one of its own)."""
     database = Database(database_url)
-    database.upgrade()
+    secrets = secrets or SecretBox.ephemeral()
+    database.upgrade(secrets)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     # Simulated time stands still until a test advances it (POST /simulator/clock/advance).
@@ -60,10 +66,11 @@ def running_server(
         database,
         manual_clock=True,
         start=SIMULATION_START,
+        secrets=secrets,
         allow_local_webhooks=True,
         public_url=public_url or base_url,
     )
-    app = create_app(ctx, simulator_api=True)
+    app = create_app(ctx, simulator_api=True, webhook_resolver=webhook_resolver)
     config = server_config(
         app, "127.0.0.1", port, forwarded_allow_ips=forwarded_allow_ips, log_level="warning"
     )

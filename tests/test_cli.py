@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -22,6 +23,9 @@ from tests.support import free_port
 TIMEOUT = 60
 
 
+UMASK = 0o022  # the usual one, which leaves new files readable by everyone
+
+
 def nukiweb(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "nukiweb", *args],
@@ -30,6 +34,7 @@ def nukiweb(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=TIMEOUT,
         check=False,
+        umask=UMASK,
     )
 
 
@@ -115,16 +120,21 @@ def test_database_url_comes_from_the_environment(tmp_path: Path) -> None:
 
 class DemoServer:
     def __init__(
-        self, directory: Path, env: dict[str, str] | None = None, port: int | None = None
+        self,
+        directory: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+        port: int | None = None,
     ) -> None:
         self.port = port or free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "nukiweb", "serve", "--demo", "--port", str(self.port)],
+            [sys.executable, "-m", "nukiweb", "serve", "--demo", "--port", str(self.port), *args],
             cwd=directory,
             env=os.environ | (env or {}),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            umask=UMASK,
         )
         self.errors = ""
         self.output = self._read_until("curl ")
@@ -199,7 +209,8 @@ def test_the_public_url_and_forwarded_headers_come_from_nukiwebs_options_only(
     does not make the server believe X-Forwarded-For (only --forwarded-allow-ips does)."""
     port = free_port()
     public = f"http://localhost:{port}"
-    demo = DemoServer(tmp_path, {"FORWARDED_ALLOW_IPS": "*", "NUKIWEB_PUBLIC_URL": public}, port)
+    env = {"FORWARDED_ALLOW_IPS": "*", "NUKIWEB_PUBLIC_URL": public}
+    demo = DemoServer(tmp_path, env=env, port=port)
     try:
         assert f"Swagger UI: {public}/\n" in demo.output
         assert f"{public}/account" in demo.output
@@ -212,6 +223,21 @@ def test_the_public_url_and_forwarded_headers_come_from_nukiwebs_options_only(
         demo.stop()
 
 
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_store_its_key_and_a_new_data_dir_are_the_owners_only(tmp_path: Path) -> None:
+    data_dir = tmp_path / "new" / "data"
+    demo = DemoServer(tmp_path, "--data-dir", str(data_dir))
+    try:
+        assert mode(data_dir) == 0o700
+        names = ["nukiweb.db", "nukiweb.db-wal", "nukiweb.db-shm", "nukiweb.key"]
+        assert {name: mode(data_dir / name) for name in names} == dict.fromkeys(names, 0o600)
+    finally:
+        demo.stop()
+
+
 def sign_in_from(client: httpx.Client, address: str, password: str) -> httpx.Response:
     forwarded = {"X-Forwarded-For": address}
     form = client.get("/web/login", headers=forwarded)
@@ -219,3 +245,15 @@ def sign_in_from(client: httpx.Client, address: str, password: str) -> httpx.Res
     assert token, form.text
     fields = {"csrf_token": token.group(1), "email": "demo@nukiweb.local", "password": password}
     return client.post("/web/login", data=fields, headers=forwarded)
+
+
+def test_an_existing_store_readable_by_others_is_made_the_owners_only(tmp_path: Path) -> None:
+    tmp_path.chmod(0o755)  # a directory nukiweb did not make: left as it is
+    created = nukiweb("db", "upgrade", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    store = tmp_path / "nukiweb.db"
+    store.chmod(0o644)
+    upgraded = nukiweb("db", "upgrade", cwd=tmp_path)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert mode(store) == 0o600
+    assert mode(tmp_path) == 0o755

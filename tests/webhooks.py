@@ -4,9 +4,11 @@ or to be down (stop listening) and to come back on the same port."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -54,10 +56,16 @@ def signature_valid(secret: str, body: bytes, signature: str) -> bool:
 class Receiver:
     """Records what it is sent; answers ``status`` (200 unless told otherwise)."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None
+    ) -> None:
+        self.host = host
         self.port = port or free_port()
+        self.tls = tls  # answers https with this server context
         self.status = 200
         self.delay = 0.0  # seconds to take before answering: a slow receiver
+        self.answer: bytes | None = None  # the body to answer with instead of a short JSON
+        self.answer_headers: dict[str, str] = {}  # more headers to answer with
         self._received: list[Received] = []
         self._attempts: list[Received] = []
         self._lock = threading.Lock()
@@ -66,7 +74,7 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}/hook"
 
     # --- up and down ---------------------------------------------------------------------
 
@@ -90,11 +98,15 @@ class Receiver:
                 accepted = 200 <= status < 300
                 receiver._record(Received(self.path, headers, body), accepted=accepted)
                 answer = b'{"ok":true}' if status < 300 else b'{"error":"told to fail"}'
+                answer = receiver.answer if receiver.answer is not None else answer
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer)))
+                for name, value in receiver.answer_headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(answer)
+                with contextlib.suppress(ConnectionError):  # a client that read enough
+                    self.wfile.write(answer)
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
@@ -102,12 +114,14 @@ class Receiver:
         deadline = time.monotonic() + 5
         while True:
             try:
-                server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+                server = ThreadingHTTPServer((self.host, self.port), Handler)
                 break
             except OSError:  # the port is still being released
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(POLL)
+        if self.tls is not None:
+            server.socket = self.tls.wrap_socket(server.socket, server_side=True)
         server.daemon_threads = False
         server.block_on_close = True
         self._server = server
@@ -212,8 +226,14 @@ def wait_until(condition: Callable[[], Any], timeout: float = 10.0, message: str
 
 
 @contextmanager
-def receiver(*, up: bool = True) -> Iterator[Receiver]:
-    made = Receiver()
+def receiver(
+    *,
+    up: bool = True,
+    port: int | None = None,
+    host: str = "127.0.0.1",
+    tls: ssl.SSLContext | None = None,
+) -> Iterator[Receiver]:
+    made = Receiver(port, host, tls)
     if up:
         made.start()
     try:

@@ -54,12 +54,13 @@ def open_context(
     public_url: str = DEFAULT_PUBLIC_URL,
 ) -> ServiceContext:
     database = Database(database_url or default_url(data_dir))
-    database.upgrade()
+    secrets = SecretBox.for_data_dir(data_dir)
+    database.upgrade(secrets)
     return build_context(
         database,
         speed=speed,
         manual_clock=manual_clock,
-        secrets=SecretBox.for_data_dir(data_dir),
+        secrets=secrets,
         allow_local_webhooks=allow_local_webhooks,
         public_url=public_url,
     )

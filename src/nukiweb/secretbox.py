@@ -1,5 +1,7 @@
 """Secrets nukiweb must use again, not only check (webhook signing secrets, OAuth client
-secrets), encrypted at rest with Fernet (AES-128-CBC + HMAC-SHA256, from ``cryptography``).
+secrets, keypad codes), encrypted at rest with Fernet (AES-128-CBC + HMAC-SHA256, from
+``cryptography``); and keyed digests of values that must be found again without being stored
+in clear (keypad codes): HMAC-SHA256 with a key derived from the same key by HKDF.
 
 The key comes from ``NUKIWEB_SECRET_KEY`` (a Fernet key: 32 url-safe base64-encoded bytes), or
 from ``nukiweb.key`` in the data directory, made on first start. Several server instances on one
@@ -8,18 +10,30 @@ PostgreSQL database must share the key: set the variable on each.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KEY_ENV = "NUKIWEB_SECRET_KEY"
 KEY_FILE = "nukiweb.key"
 
 
+# What the digest key is derived for (HKDF's info): the key is used for nothing else.
+_DIGEST_KEY_PURPOSE = b"nukiweb: digests of values found again by their digest"
+
+
 class SecretBox:
     def __init__(self, key: bytes) -> None:
         self._fernet = Fernet(key)
+        self._digest_key = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=None, info=_DIGEST_KEY_PURPOSE
+        ).derive(base64.urlsafe_b64decode(key))
 
     @classmethod
     def for_data_dir(cls, data_dir: Path) -> SecretBox:
@@ -28,7 +42,7 @@ class SecretBox:
             return cls(configured.encode())
         path = data_dir / KEY_FILE
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # only if it makes it
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "wb") as file:
                 file.write(Fernet.generate_key())
@@ -41,6 +55,11 @@ class SecretBox:
 
     def seal(self, secret: str) -> str:
         return self._fernet.encrypt(secret.encode()).decode()
+
+    def digest(self, value: str) -> str:
+        """The keyed digest of ``value`` (hex): the same for the same value and key, and
+        without the key no way to tell which value it is, even among few possible ones."""
+        return hmac.new(self._digest_key, value.encode(), hashlib.sha256).hexdigest()
 
     def open(self, sealed: str) -> str:
         try:

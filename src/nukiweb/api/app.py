@@ -26,6 +26,7 @@ from nukiweb.api import (
     unimplemented,
 )
 from nukiweb.services.context import ServiceContext
+from nukiweb.webhooks.addresses import Resolver, resolve_with_system
 from nukiweb.webhooks.delivery import DeliveryWorker
 
 ROUTERS = (
@@ -41,13 +42,16 @@ ROUTERS = (
 )
 
 
-def create_app(ctx: ServiceContext, *, simulator_api: bool = False) -> FastAPI:
-    """The app; ``simulator_api`` adds nukiweb's simulator control API under /simulator."""
+def create_app(
+    ctx: ServiceContext, *, simulator_api: bool = False, webhook_resolver: Resolver | None = None
+) -> FastAPI:
+    """The app; ``simulator_api`` adds nukiweb's simulator control API under /simulator;
+    ``webhook_resolver`` resolves webhooks' host names (default: the system's resolver)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ctx.db.keep_reader()  # on the event loop's thread, where requests read
-        worker = DeliveryWorker(ctx)
+        worker = DeliveryWorker(ctx, resolve=webhook_resolver or resolve_with_system)
         ctx.on_event = worker.wake
         delivering = asyncio.create_task(worker.run())
         yield

@@ -24,7 +24,7 @@ Choices that no source decides [inferred]:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum, IntEnum, StrEnum
@@ -103,7 +103,7 @@ def check_keypad_code(code: int | str | None, parameter: str = "code") -> int:
     return int(digits)
 
 
-def _check_code_unused(code: int, existing_codes: set[int]) -> None:
+def _check_code_unused(code: int, existing_codes: Container[int]) -> None:
     if code in existing_codes:
         raise Conflict("Another authorization on this smartlock already uses this keypad code.")
 
@@ -222,7 +222,7 @@ def check_creation(
     code: int | str | None,
     account_user_id: int | None,
     keypad_paired: bool,
-    existing_codes: set[int],
+    existing_codes: Container[int],
     existing_count: int,
 ) -> AuthType:
     """Refuse an authorization that the device cannot take; the type it will have (default app).
@@ -312,7 +312,7 @@ def check_update(
     current: AuthorizationFields,
     update: AuthorizationUpdate,
     *,
-    existing_codes: set[int],
+    existing_codes: Container[int],
 ) -> AuthorizationFields:
     """``current`` with the fields ``update`` sent, each checked; the others unchanged.
 
@@ -345,7 +345,10 @@ def _check_flag(parameter: str, value: bool | None) -> bool:
 
 
 def _updated_code(
-    auth_type: AuthType, current: AuthorizationFields, code: int | str | None, existing: set[int]
+    auth_type: AuthType,
+    current: AuthorizationFields,
+    code: int | str | None,
+    existing: Container[int],
 ) -> int | None:
     if auth_type is not AuthType.KEYPAD_CODE:
         if code is not None:

@@ -98,9 +98,9 @@ class AccountUser:
     update_date: datetime
 
 
-# The fields of an authorization that the device itself stores and enforces.
+# The fields of an authorization that the device itself stores and enforces (its keypad code
+# too, which the store keeps as a digest: store.keypad_codes).
 DEVICE_COPY_FIELDS = (
-    "code",
     "enabled",
     "remote_allowed",
     "allowed_from_date",
@@ -134,7 +134,8 @@ class Authorization:
     allowed_until_time: int | None
     last_active_date: datetime | None
     device_copy: dict[str, Any] | None
-    """What the device holds: the values it last confirmed (``DEVICE_COPY_FIELDS``)."""
+    """What the device holds: the values it last confirmed (``DEVICE_COPY_FIELDS`` and the
+    keypad code's ``code_digest``)."""
     pending: str | None
     operation_id: str | None
     error: str | None

@@ -7,12 +7,20 @@ os-2 notifications) or the API key's client secret (the central webhook).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import ipaddress
+import json
 import random
+import re
+import socket
+from collections.abc import Iterable
 from enum import StrEnum
+from typing import Any
 from urllib.parse import urlsplit
+
+import idna
 
 from nukiweb.domain.errors import InvalidParameter
 
@@ -25,6 +33,15 @@ DEACTIVATE_AFTER_FAILURES = 12
 FIRST_RETRY_SECONDS = 1.0
 MAX_RETRY_SECONDS = 15 * 60.0
 MAX_URL_LENGTH = 2000
+MAX_HOST_NAME_LENGTH = 253  # in its ASCII form, without a final dot
+MAX_PORT = 65535
+# What the webhook log keeps of a receiver's answer: the start of its body, and the headers
+# below (each value cut to its first characters).
+MAX_STORED_BODY = 2048  # bytes
+MAX_STORED_HEADER = 256  # characters
+STORED_RESPONSE_HEADERS = frozenset(
+    {"content-type", "content-length", "date", "server", "retry-after", "location"}
+)
 
 
 class Feature(StrEnum):
@@ -66,23 +83,75 @@ def retry_delay(failures: int, rng: random.Random | None = None) -> float:
 
 
 def check_webhook_url(url: str, *, allow_local: bool, parameter: str = "webhookUrl") -> str:
-    """A URL webhooks may be sent to: https (http too when local webhooks are allowed), a
-    host, and no private, loopback or link-local address unless local webhooks are allowed.
-    A host name is checked again against what it resolves to when a webhook is sent."""
+    """A URL webhooks may be sent to: https (http too when local webhooks are allowed), no
+    user or password, a host that is an IP address or a valid (IDNA) host name, a port 1 to
+    65535 if any, and no private, loopback or link-local address unless local webhooks are
+    allowed. Anything this accepts, an HTTP client can take apart again; a host name is checked
+    again against what it resolves to when a webhook is sent."""
     url = url.strip()
-    parts = urlsplit(url)
-    schemes = ("https", "http") if allow_local else ("https",)
-    if len(url) > MAX_URL_LENGTH or parts.scheme not in schemes or not parts.hostname:
+    if len(url) > MAX_URL_LENGTH or any(char.isspace() or not char.isprintable() for char in url):
         raise InvalidParameter(parameter, url, "It must be an https URL.")
+    schemes = ("https", "http") if allow_local else ("https",)
     try:
-        address = ipaddress.ip_address(parts.hostname)
-    except ValueError:
-        if not allow_local and parts.hostname.lower() in ("localhost", "localhost.localdomain"):
-            raise InvalidParameter(parameter, url, "It must not point to this host.") from None
-        return url
-    if is_forbidden_address(address, allow_local=allow_local):
+        parts = urlsplit(url)
+        if parts.scheme not in schemes or not parts.netloc:
+            raise ValueError("It must be an https URL.")  # noqa: TRY301 - refused like the rest
+        host = _url_host(parts.netloc)
+    except ValueError as error:
+        raise InvalidParameter(parameter, url, str(error)) from None
+    if isinstance(host, str):
+        if not allow_local and (host == "localhost" or host.endswith(".localhost")):
+            raise InvalidParameter(parameter, url, "It must not point to this host.")
+    elif is_forbidden_address(host, allow_local=allow_local):
         raise InvalidParameter(parameter, url, "It must not point to a private address.")
     return url
+
+
+_PORT = re.compile(r"[0-9]{1,5}")
+_NOT_IPV6 = "Its host is not an IPv6 address in brackets."
+_NOT_A_HOST_NAME = "Its host is not a valid host name."
+
+
+def _url_host(netloc: str) -> str | ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The host of a URL's ``netloc`` (an address, or a host name in its ASCII form), its port
+    checked; ``ValueError`` saying what is wrong."""
+    if "@" in netloc:
+        raise ValueError("It must not hold a user name or password.")
+    if netloc.startswith("["):
+        literal, bracket, rest = netloc[1:].partition("]")
+        if not bracket or rest[:1] not in ("", ":") or "%" in literal:  # no zone ids either
+            raise ValueError(_NOT_IPV6)
+        _check_port(rest[1:] if rest else None)
+        try:
+            return ipaddress.IPv6Address(literal)
+        except ValueError:
+            raise ValueError(_NOT_IPV6) from None
+    name, colon, port = netloc.partition(":")
+    _check_port(port if colon else None)
+    return _host(name.lower())
+
+
+def _check_port(port: str | None) -> None:
+    if port is not None and not (_PORT.fullmatch(port) and 1 <= int(port) <= MAX_PORT):
+        raise ValueError(f"Its port must be a number from 1 to {MAX_PORT}.")
+
+
+def _host(name: str) -> str | ipaddress.IPv4Address:
+    """An IPv4 address in dotted-quad form, or a host name in its ASCII (IDNA) form. Other ways
+    of writing an address (``127.1``, ``0x7f.0.0.1``, ``2130706433``), which resolvers read as
+    one, are refused, as are names whose last label is a number."""
+    with contextlib.suppress(ValueError):
+        return ipaddress.IPv4Address(name)
+    with contextlib.suppress(OSError):
+        socket.inet_aton(name)
+        raise ValueError("Its host is an IPv4 address written in an unusual way.")
+    try:
+        encoded = idna.encode(name).decode("ascii").removesuffix(".")
+    except (idna.IDNAError, UnicodeError):
+        raise ValueError(_NOT_A_HOST_NAME) from None
+    if len(encoded) > MAX_HOST_NAME_LENGTH or encoded.rsplit(".", 1)[-1].isdigit():
+        raise ValueError(_NOT_A_HOST_NAME)
+    return encoded
 
 
 def is_forbidden_address(
@@ -93,6 +162,41 @@ def is_forbidden_address(
     if allow_local:
         return address.is_multicast or address.is_unspecified
     return not address.is_global or address.is_multicast
+
+
+def without_keypad_codes(payload: dict[str, Any]) -> dict[str, Any]:
+    """An event's payload as the webhook log keeps it: an authorization's keypad code left out
+    (the log is kept for 300 attempts; the code stays readable through the API)."""
+    shown = payload.get("smartlockAuth")
+    if not isinstance(shown, dict) or "code" not in shown:
+        return payload
+    return {**payload, "smartlockAuth": {k: v for k, v in shown.items() if k != "code"}}
+
+
+def stored_answer(start: bytes, *, complete: bool) -> dict[str, Any]:
+    """A receiver's answer as the webhook log keeps it (a JSON object): its body if that was a
+    JSON object, ``{"json": …}`` if it was another JSON value, else ``{"text": …}``; only its
+    first ``MAX_STORED_BODY`` bytes, as ``{"text": …, "truncated": true}``, when it was longer
+    (``complete`` false)."""
+    text = start.decode("utf-8", errors="replace")
+    if not complete:
+        return {"text": text, "truncated": True}
+    try:
+        body = json.loads(start)
+        # What the store cannot hold as JSON (NaN, lone surrogates) is kept as text.
+        json.dumps(body, allow_nan=False, ensure_ascii=False).encode()
+    except (ValueError, RecursionError):
+        return {"text": text}
+    return body if isinstance(body, dict) else {"json": body}
+
+
+def stored_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The response headers the webhook log keeps: those of ``STORED_RESPONSE_HEADERS``."""
+    return {
+        name.lower(): value[:MAX_STORED_HEADER]
+        for name, value in headers
+        if name.lower() in STORED_RESPONSE_HEADERS
+    }
 
 
 # SmartlockLog.action → the notification trigger event it answers to (Notification.Setting).

@@ -112,7 +112,7 @@ def delete_user(ctx: ServiceContext, caller: Caller, account_user_id: int) -> No
         if user.operation_id is not None:
             raise Locked(f"The account user '{account_user_id}' is being deleted.")
         auths = auth_store.list_authorizations(
-            conn, caller.owner_account_id, account_user_id=account_user_id
+            conn, ctx.secrets, caller.owner_account_id, account_user_id=account_user_id
         )
         if not auths:
             store.delete_user(conn, account_user_id)

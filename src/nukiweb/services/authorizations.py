@@ -27,6 +27,7 @@ from nukiweb.secrets import new_object_id
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import account_users as user_store
 from nukiweb.store import authorizations as store
+from nukiweb.store import keypad_codes
 from nukiweb.store import smartlocks as device_store
 
 UNREACHABLE = "The change could not be sent to the device: its bridge is offline."
@@ -71,7 +72,7 @@ def list_authorizations(
         if smartlock_id is not None:
             device_store.owned_device(conn, caller.owner_account_id, smartlock_id)
         return store.list_authorizations(
-            conn, caller.owner_account_id, smartlock_id, account_user_id, wanted
+            conn, ctx.secrets, caller.owner_account_id, smartlock_id, account_user_id, wanted
         )
 
 
@@ -79,7 +80,7 @@ def get_authorization(
     ctx: ServiceContext, caller: Caller, smartlock_id: int, authorization_id: str
 ) -> Authorization:
     with ctx.db.read() as conn:
-        return _authorization(conn, caller, smartlock_id, authorization_id)
+        return _authorization(ctx, conn, caller, smartlock_id, authorization_id)
 
 
 def create(
@@ -113,7 +114,7 @@ def create(
                 code=new.code,
                 account_user_id=new.account_user_id,
                 keypad_paired=bool(device.config.get("keypadPaired")),
-                existing_codes=set(store.device_codes(conn, smartlock_id)),
+                existing_codes=store.DeviceCodes(conn, ctx.secrets, smartlock_id),
                 existing_count=store.count_on_device(conn, smartlock_id),
             )
             code = rules.check_keypad_code(new.code) if kind is AuthType.KEYPAD_CODE else None
@@ -125,7 +126,7 @@ def create(
                 "account_user_id": new.account_user_id,
                 "type": int(kind),
                 "name": name,
-                "code": code,
+                **keypad_codes.at_rest(ctx.secrets, smartlock_id, code),
                 "enabled": True,
                 "remote_allowed": bool(new.remote_allowed),
                 "smart_actions_enabled": bool(new.smart_actions_enabled),
@@ -141,7 +142,7 @@ def create(
                 "update_date": now,
             }
             store.insert_authorization(conn, values)
-            auth = store.get_by_id(conn, values["id"])
+            auth = store.get_by_id(conn, ctx.secrets, values["id"])
             assert auth is not None
             created.append(auth)
             deliveries.append((device, auth))
@@ -161,20 +162,21 @@ def update(
     deliveries: list[tuple[Device, Authorization]] = []
     with ctx.db.transaction() as conn:
         for smartlock_id, authorization_id, sent in changes:
-            auth = _authorization(conn, caller, smartlock_id, authorization_id)
+            auth = _authorization(ctx, conn, caller, smartlock_id, authorization_id)
             _claim(conn, auth, "update")  # 423 first; a refused change below rolls it back
             if sent.get("accountUserId") is not None:
                 _account_user(conn, caller, int(sent["accountUserId"]))
-            codes = set(store.device_codes(conn, auth.smartlock_id))
             changed = rules.check_update(
                 AuthType(auth.type),
                 _fields(auth),
                 AuthorizationUpdate.from_spec(sent),
-                existing_codes=codes,
+                existing_codes=store.DeviceCodes(conn, ctx.secrets, auth.smartlock_id),
             )
-            store.update_authorization(conn, auth.id, _field_values(changed) | {"update_date": now})
+            values = _field_values(changed) | {"update_date": now}
+            values |= keypad_codes.at_rest(ctx.secrets, auth.smartlock_id, changed.code)
+            store.update_authorization(conn, auth.id, values)
             device = device_store.get_device_by_id(conn, auth.smartlock_id)
-            updated = store.get_by_id(conn, auth.id)
+            updated = store.get_by_id(conn, ctx.secrets, auth.id)
             assert device is not None
             assert updated is not None
             deliveries.append((device, updated))
@@ -187,10 +189,10 @@ def delete(ctx: ServiceContext, caller: Caller, targets: Iterable[tuple[int | No
     deliveries: list[tuple[Device, Authorization]] = []
     with ctx.db.transaction() as conn:
         for smartlock_id, authorization_id in targets:
-            auth = _authorization(conn, caller, smartlock_id, authorization_id)
+            auth = _authorization(ctx, conn, caller, smartlock_id, authorization_id)
             _claim(conn, auth, "delete")
             device = device_store.get_device_by_id(conn, auth.smartlock_id)
-            claimed = store.get_by_id(conn, auth.id)
+            claimed = store.get_by_id(conn, ctx.secrets, auth.id)
             assert device is not None
             assert claimed is not None
             deliveries.append((device, claimed))
@@ -253,7 +255,6 @@ def _field_values(fields: AuthorizationFields) -> dict[str, Any]:
         "enabled": fields.enabled,
         "remote_allowed": fields.remote_allowed,
         "account_user_id": fields.account_user_id,
-        "code": fields.code,
         **_window_values(fields.window),
     }
 
@@ -274,9 +275,13 @@ def _account_user(conn: Connection, caller: Caller, account_user_id: int) -> Non
 
 
 def _authorization(
-    conn: Connection, caller: Caller, smartlock_id: int | None, authorization_id: str
+    ctx: ServiceContext,
+    conn: Connection,
+    caller: Caller,
+    smartlock_id: int | None,
+    authorization_id: str,
 ) -> Authorization:
-    auth = store.get_authorization(conn, caller.owner_account_id, authorization_id)
+    auth = store.get_authorization(conn, ctx.secrets, caller.owner_account_id, authorization_id)
     if auth is None or (smartlock_id is not None and auth.smartlock_id != smartlock_id):
         raise NotFound("authorization", authorization_id)
     return auth

@@ -20,6 +20,7 @@ from nukiweb.services import events
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import account_users as user_store
 from nukiweb.store import authorizations as auth_store
+from nukiweb.store import keypad_codes
 from nukiweb.store import logs as log_store
 from nukiweb.store import smartlocks as store
 
@@ -155,7 +156,7 @@ def confirm_authorization(ctx: ServiceContext, authorization_id: str, operation_
     """The device has applied an authorization's pending change. A deleted authorization goes;
     an account user being deleted goes with its last authorization."""
     with ctx.db.transaction() as conn:
-        auth = auth_store.get_by_id(conn, authorization_id)
+        auth = auth_store.get_by_id(conn, ctx.secrets, authorization_id)
         if auth is None or auth.operation_id != operation_id:
             return
         if auth.pending == "delete":
@@ -175,12 +176,14 @@ def confirm_authorization(ctx: ServiceContext, authorization_id: str, operation_
         copy = {name: getattr(auth, name) for name in DEVICE_COPY_FIELDS}
         for name in ("allowed_from_date", "allowed_until_date"):
             copy[name] = None if copy[name] is None else copy[name].isoformat()
+        if auth.code is not None:
+            copy["code_digest"] = keypad_codes.digest(ctx.secrets, auth.smartlock_id, auth.code)
         auth_store.update_authorization(
             conn,
             authorization_id,
             {"device_copy": copy, "pending": None, "operation_id": None, "error": None},
         )
-        confirmed = auth_store.get_by_id(conn, authorization_id)
+        confirmed = auth_store.get_by_id(conn, ctx.secrets, authorization_id)
         assert confirmed is not None
         events.emit(
             ctx, conn, auth.account_id, Feature.DEVICE_AUTHS,
@@ -196,7 +199,7 @@ def report_auth_creation(
     """Once every device of an Advanced API ``PUT /smartlock/auth/advanced`` request has
     answered (or could not be reached), its ``AuthCreation`` webhook: one ``detail`` per
     device."""
-    request = auth_store.by_request(conn, account_id, request_id)
+    request = auth_store.by_request(conn, ctx.secrets, account_id, request_id)
     if any(item.operation_id is not None for item in request):
         return
     detail = [

@@ -72,7 +72,7 @@ def _append(
             "api_key_id": api_key_id,
             "feature": feature,
             "smartlock_id": smartlock_id,
-            "payload": payload,
+            "payload": outbox.stored_payload(ctx.secrets, feature, payload),
             "created": ctx.clock.now(),
         },
     )

@@ -320,8 +320,8 @@ def enter_code(ctx: ServiceContext, caller: Caller, smartlock_id: int, code: int
     if not device.config.get("keypadPaired"):
         raise InvalidParameter("code", "*****", "No keypad is paired with this device.")
     with ctx.db.read() as conn:
-        holder = auth_store.held_codes(conn, smartlock_id).get(code)
-        auth = None if holder is None else auth_store.get_by_id(conn, holder)
+        holder = auth_store.holder_of_code(conn, ctx.secrets, smartlock_id, code)
+        auth = None if holder is None else auth_store.get_by_id(conn, ctx.secrets, holder)
     if auth is None or auth.device_copy is None:
         _refuse(ctx, device, None, LogTrigger.KEYPAD, WRONG_CODE)
         return
@@ -343,7 +343,9 @@ def operate_as(
     device = _device(ctx, caller, smartlock_id)
     check_action(device.type, action, 0)
     with ctx.db.read() as conn:
-        auth = auth_store.get_authorization(conn, caller.owner_account_id, authorization_id)
+        auth = auth_store.get_authorization(
+            conn, ctx.secrets, caller.owner_account_id, authorization_id
+        )
     if auth is None or auth.smartlock_id != smartlock_id:
         raise NotFound("authorization", authorization_id)
     if auth.type == AuthType.KEYPAD_CODE:

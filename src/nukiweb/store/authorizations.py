@@ -1,4 +1,8 @@
-"""Reading and writing authorizations. Queries that serve a caller say whose account."""
+"""Reading and writing authorizations. Queries that serve a caller say whose account.
+
+Keypad codes are sealed at rest (``store.keypad_codes``): what reads authorizations takes the
+``SecretBox`` that opens them, and what writes a code writes ``keypad_codes.at_rest(…)``.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,16 @@ from typing import Any
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
 from nukiweb.domain.smartlocks import Authorization
+from nukiweb.secretbox import SecretBox
+from nukiweb.store import keypad_codes
 from nukiweb.store.schema import advanced_requests, smartlock_auths
 
 
-def _authorization(row: Row[Any]) -> Authorization:
-    return Authorization(**row._asdict())
+def _authorization(row: Row[Any], box: SecretBox) -> Authorization:
+    values = row._asdict()
+    del values["code_digest"]
+    code = keypad_codes.opened(box, values.pop("code_box"))
+    return Authorization(**values, code=code)
 
 
 def insert_authorization(conn: Connection, values: dict[str, Any]) -> None:
@@ -21,6 +30,7 @@ def insert_authorization(conn: Connection, values: dict[str, Any]) -> None:
 
 def list_authorizations(
     conn: Connection,
+    box: SecretBox,
     account_id: int,
     smartlock_id: int | None = None,
     account_user_id: int | None = None,
@@ -37,43 +47,58 @@ def list_authorizations(
     if types is not None:
         statement = statement.where(smartlock_auths.c.type.in_(list(types)))
     statement = statement.order_by(smartlock_auths.c.smartlock_id, smartlock_auths.c.auth_id)
-    return [_authorization(row) for row in conn.execute(statement)]
+    return [_authorization(row, box) for row in conn.execute(statement)]
 
 
-def get_authorization(conn: Connection, account_id: int, auth_id: str) -> Authorization | None:
+def get_authorization(
+    conn: Connection, box: SecretBox, account_id: int, auth_id: str
+) -> Authorization | None:
     row = conn.execute(
         select(smartlock_auths).where(
             smartlock_auths.c.account_id == account_id, smartlock_auths.c.id == auth_id
         )
     ).first()
-    return None if row is None else _authorization(row)
+    return None if row is None else _authorization(row, box)
 
 
-def get_by_id(conn: Connection, auth_id: str) -> Authorization | None:
+def get_by_id(conn: Connection, box: SecretBox, auth_id: str) -> Authorization | None:
     """For the simulated hardware, which knows the authorization, not its owner."""
     row = conn.execute(select(smartlock_auths).where(smartlock_auths.c.id == auth_id)).first()
-    return None if row is None else _authorization(row)
+    return None if row is None else _authorization(row, box)
 
 
-def device_codes(conn: Connection, smartlock_id: int) -> dict[int, str]:
-    """Keypad code → authorization id, of every authorization on the device."""
-    rows = conn.execute(
-        select(smartlock_auths.c.code, smartlock_auths.c.id).where(
-            smartlock_auths.c.smartlock_id == smartlock_id, smartlock_auths.c.code.is_not(None)
+class DeviceCodes:
+    """The keypad codes on a device, known by their digests: ``code in codes``."""
+
+    def __init__(self, conn: Connection, box: SecretBox, smartlock_id: int) -> None:
+        self._box = box
+        self._smartlock_id = smartlock_id
+        self._digests = set(
+            conn.execute(
+                select(smartlock_auths.c.code_digest).where(
+                    smartlock_auths.c.smartlock_id == smartlock_id,
+                    smartlock_auths.c.code_digest.is_not(None),
+                )
+            ).scalars()
         )
-    )
-    return {row.code: row.id for row in rows}
+
+    def __contains__(self, code: object) -> bool:
+        return isinstance(code, int) and (
+            keypad_codes.digest(self._box, self._smartlock_id, code) in self._digests
+        )
 
 
-def held_codes(conn: Connection, smartlock_id: int) -> dict[int, str]:
-    """Keypad code → authorization id, of the codes the device itself holds (confirmed)."""
+def holder_of_code(conn: Connection, box: SecretBox, smartlock_id: int, code: int) -> str | None:
+    """The id of the authorization whose keypad code the device itself holds (confirmed) is
+    ``code``, if any."""
+    digest = keypad_codes.digest(box, smartlock_id, code)
     rows = conn.execute(
         select(smartlock_auths.c.id, smartlock_auths.c.device_copy).where(
             smartlock_auths.c.smartlock_id == smartlock_id,
             smartlock_auths.c.device_copy.is_not(None),
         )
     )
-    return {row.device_copy["code"]: row.id for row in rows if row.device_copy.get("code")}
+    return next((row.id for row in rows if row.device_copy.get("code_digest") == digest), None)
 
 
 def count_on_device(conn: Connection, smartlock_id: int) -> int:
@@ -113,14 +138,16 @@ def delete_authorization(conn: Connection, auth_id: str) -> None:
     conn.execute(delete(smartlock_auths).where(smartlock_auths.c.id == auth_id))
 
 
-def by_request(conn: Connection, account_id: int, request_id: str) -> list[Authorization]:
+def by_request(
+    conn: Connection, box: SecretBox, account_id: int, request_id: str
+) -> list[Authorization]:
     rows = conn.execute(
         select(smartlock_auths).where(
             smartlock_auths.c.account_id == account_id,
             smartlock_auths.c.request_id == request_id,
         )
     )
-    return [_authorization(row) for row in rows]
+    return [_authorization(row, box) for row in rows]
 
 
 def requesting_key(conn: Connection, request_id: str) -> int | None:

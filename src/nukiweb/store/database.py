@@ -7,6 +7,9 @@ hand-off per query costs more than the query itself (see bench/README.md).
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +24,11 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
+from nukiweb.secretbox import SecretBox
+
 DEFAULT_DATABASE_FILE = "nukiweb.db"
+PRIVATE_FILE = 0o600
+PRIVATE_DIRECTORY = 0o700
 # Any fixed 64-bit number: the PostgreSQL advisory lock that serialises concurrent migrations.
 _MIGRATION_LOCK_KEY = 0x6E756B6977656221
 
@@ -55,6 +62,22 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _owners_only(path: Path) -> None:
+    """The SQLite file readable and writable by its owner only, and so its ``-wal`` and
+    ``-shm`` (SQLite gives them the file's mode): a new file is made so before SQLite opens it,
+    in a directory only the owner may enter if nukiweb makes it; an existing file of this user
+    is tightened. A directory nukiweb did not make is left as it is."""
+    path.parent.mkdir(mode=PRIVATE_DIRECTORY, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+    except FileExistsError:
+        for existing in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            with contextlib.suppress(FileNotFoundError):
+                status = existing.stat()
+                if status.st_uid == os.getuid() and status.st_mode & 0o077:
+                    existing.chmod(stat.S_IMODE(status.st_mode) & PRIVATE_FILE)
+
+
 _MIGRATION_THREAD_LOCK = threading.Lock()
 MIGRATION_LOCK_WAIT_SECONDS = 120.0
 
@@ -84,7 +107,7 @@ class Database:
         self._readers = threading.local()
         if self.url.drivername == "sqlite":
             if self.url.database and self.url.database != ":memory:":
-                Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+                _owners_only(Path(self.url.database))
             self.engine: Engine = create_engine(
                 self.url,
                 connect_args={"check_same_thread": False},
@@ -129,11 +152,13 @@ class Database:
         connection."""
         self._readers.connection = self.engine.connect()
 
-    def upgrade(self) -> None:
-        """Bring the schema to the newest migration. Several processes may start at once: the
-        migration runs in one transaction that holds the database's migration lock."""
+    def upgrade(self, secret_box: SecretBox | None = None, revision: str = "head") -> None:
+        """Bring the schema to the newest migration (or to ``revision``). Several processes may
+        start at once: the migration runs in one transaction that holds the database's
+        migration lock. Migrations that seal stored data need nukiweb's ``secret_box``."""
         config = Config()
         config.set_main_option("script_location", str(files("nukiweb.store") / "migrations"))
+        config.attributes["secret_box"] = secret_box
         # Alembic keeps its migration context in module globals: one migration per process.
         with _MIGRATION_THREAD_LOCK, self.engine.connect() as connection:
             if self.is_postgresql:
@@ -144,7 +169,7 @@ class Database:
                 _begin_immediate(connection)
             config.attributes["connection"] = connection
             try:
-                command.upgrade(config, "head")
+                command.upgrade(config, revision)
                 connection.commit()
             finally:
                 if not self.is_postgresql:

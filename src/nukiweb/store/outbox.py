@@ -8,6 +8,7 @@ to one subscriber at once and every subscriber hears its events in order.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +26,13 @@ from sqlalchemy import (
     update,
 )
 
+from nukiweb.domain.webhooks import Feature
+from nukiweb.secretbox import SecretBox
 from nukiweb.store.schema import notifications, webhook_events, webhook_subscribers
+
+# Events of these features may carry a keypad code (an authorization's): their payload is kept
+# sealed until it is delivered and pruned.
+SEALED_FEATURES = frozenset({Feature.DEVICE_AUTHS.value})
 
 
 def has_subscribers(conn: Connection, account_id: int) -> bool:
@@ -48,6 +55,21 @@ def append(conn: Connection, values: dict[str, Any]) -> None:
         # until commit; SQLite has a single writer anyway.
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK_KEY})
     conn.execute(insert(webhook_events).values(**values))
+
+
+def stored_payload(box: SecretBox, feature: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """An event's payload as the outbox keeps it."""
+    if feature not in SEALED_FEATURES:
+        return payload
+    return {"sealed": box.seal(json.dumps(payload, separators=(",", ":")))}
+
+
+def opened_payload(box: SecretBox, feature: str, stored: dict[str, Any]) -> dict[str, Any]:
+    """An event's payload as it was written (``stored_payload`` undone)."""
+    if feature not in SEALED_FEATURES:
+        return stored
+    opened: dict[str, Any] = json.loads(box.open(stored["sealed"]))
+    return opened
 
 
 def due_subscribers(conn: Connection, now: datetime, limit: int) -> list[int]:

@@ -226,7 +226,9 @@ smartlock_auths = Table(
     ),
     Column("type", Integer, nullable=False),
     Column("name", String(32), nullable=False),
-    Column("code", Integer, nullable=True),
+    # The keypad code (store.keypad_codes): its digest on this device, and sealed.
+    Column("code_digest", String(64), nullable=True),
+    Column("code_box", Text, nullable=True),
     Column("enabled", Boolean, nullable=False),
     Column("remote_allowed", Boolean, nullable=False),
     Column("smart_actions_enabled", Boolean, nullable=False),
@@ -238,7 +240,8 @@ smartlock_auths = Table(
     Column("allowed_until_time", Integer, nullable=True),
     Column("last_active_date", UTCDateTime, nullable=True),
     # What the device holds: the values it last confirmed (none before it confirmed the
-    # creation). The simulated device enforces these, not changes it has yet to receive.
+    # creation; its keypad code as ``code_digest``). The simulated device enforces these, not
+    # changes it has yet to receive.
     Column("device_copy", JSON(none_as_null=True), nullable=True),
     # "create", "update" or "delete" while the device has yet to confirm it.
     Column("pending", String(10), nullable=True),
@@ -250,7 +253,7 @@ smartlock_auths = Table(
     Column("update_date", UTCDateTime, nullable=False),
     UniqueConstraint("smartlock_id", "auth_id"),
     # Keypad codes are unique per device (NULL codes are distinct on both backends).
-    UniqueConstraint("smartlock_id", "code"),
+    UniqueConstraint("smartlock_id", "code_digest"),
 )
 
 # The durable outbox: every change a subscriber may hear of, written in the transaction that

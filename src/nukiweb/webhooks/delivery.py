@@ -1,8 +1,9 @@
 """The delivery worker: sends each subscriber its events, signed, in order, at least once.
 
 Every server instance runs one. It leases a subscriber that has events past its cursor, posts
-them one by one and moves the cursor after each answer in 2xx; a connection error, a timeout
-or any other status ends the turn and schedules a retry with exponential backoff and jitter.
+them one by one and moves the cursor after each answer in 2xx; a connection error, a timeout,
+any other status, or anything else that goes wrong with the delivery ends the turn and
+schedules a retry with exponential backoff and jitter.
 After ``DEACTIVATE_AFTER_FAILURES`` failures in a row the subscriber is DEACTIVATED until it is
 reactivated. A crash between a send and the cursor's move sends that event again: receivers
 drop duplicates by its ``X-Nuki-Event-Id``. Each subscriber is served by its own task with a
@@ -13,14 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import json
 import logging
 import time
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -29,6 +29,12 @@ from nukiweb.secrets import new_object_id
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import outbox
 from nukiweb.store.webhooks import insert_log
+from nukiweb.webhooks.addresses import (
+    CheckedTransport,
+    Resolver,
+    UnsafeAddress,
+    resolve_with_system,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +43,12 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=15)
 EVENTS_PER_TURN = 50
 REQUEST_TIMEOUT = 5.0
+MAX_ERROR_LENGTH = 500  # of the reason a failed attempt's log shows
 
 
-class UnsafeAddress(Exception):
-    """The webhook's host resolves to an address webhooks may not go to."""
+# Failures of a receiver (unreachable, refused, no such host, ...): the webhook log says what
+# went wrong. Anything else fails the delivery too, with a line in the server's log.
+EXPECTED_FAILURES = (httpx.HTTPError, httpx.InvalidURL, UnsafeAddress, OSError)
 
 
 class DeliveryWorker:
@@ -50,7 +58,7 @@ class DeliveryWorker:
         *,
         poll_interval: float = 1.0,
         concurrency: int = 32,
-        transport: httpx.AsyncBaseTransport | None = None,
+        resolve: Resolver = resolve_with_system,
     ) -> None:
         self._ctx = ctx
         self._owner = str(uuid.uuid4())
@@ -59,7 +67,11 @@ class DeliveryWorker:
         self._serving: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._client = httpx.AsyncClient(
-            timeout=REQUEST_TIMEOUT, follow_redirects=False, transport=transport
+            timeout=REQUEST_TIMEOUT,
+            follow_redirects=False,
+            # Answers are read only in part, as they came: ask for them uncompressed.
+            headers={"Accept-Encoding": "identity"},
+            transport=CheckedTransport(resolve, allow_local=ctx.allow_local_webhooks),
         )
         self._stopping = asyncio.Event()
         self._woken = asyncio.Event()
@@ -123,10 +135,13 @@ class DeliveryWorker:
                     with self._ctx.db.transaction() as conn:
                         outbox.release(conn, subscriber_id, self._owner)
         except Exception:
+            # The store failed (a delivery's own failures are recorded, not raised): not woken
+            # again, the next poll looks again, so a store that keeps failing is not hammered.
             log.exception("webhook delivery to subscriber %s failed", subscriber_id)
+        else:
+            self._woken.set()  # events may have come in meanwhile: look again
         finally:
             self._serving.discard(subscriber_id)
-            self._woken.set()  # events may have come in meanwhile: look again
 
     async def _deliver_pending(self, subscriber_id: int) -> None:
         with self._ctx.db.read() as conn:
@@ -138,117 +153,149 @@ class DeliveryWorker:
             )
         cursor = subscriber.cursor
         for event in events:
-            if not _wants(subscriber, event):
-                cursor = event.seq
-                continue
-            if cursor != subscriber.cursor:
-                self._record(subscriber_id, {"cursor": cursor})
-            delivered = await self._send(subscriber, event)
-            if not delivered:
+            delivered = await self._attempt(subscriber, event, cursor)
+            if delivered is False:
                 return
             cursor = event.seq
-        self._record(subscriber_id, {"cursor": cursor})
+        if cursor != subscriber.cursor:
+            with self._ctx.db.transaction() as conn:
+                outbox.record_attempt(conn, subscriber_id, self._owner, {"cursor": cursor})
 
-    async def _send(self, subscriber: Any, event: Any) -> bool:
-        secret = self._ctx.secrets.open(subscriber.secret_box)
-        payload = dict(event.payload)
+    async def _attempt(self, subscriber: Any, event: Any, cursor: int) -> bool | None:
+        """Sends ``event`` if the subscriber wants it: whether it was delivered (``None``: not
+        wanted). Whatever goes wrong while preparing or sending it is this delivery's failure,
+        recorded and retried like any other, so that no subscriber's data can make the worker
+        spin. ``cursor``: past the events skipped before this one."""
+        attempt = _Attempt(subscriber.url)
+        try:
+            if not _wants(subscriber, event):
+                return None
+            payload = outbox.opened_payload(self._ctx.secrets, event.feature, event.payload)
+            await self._send(subscriber, event.id, payload, attempt)
+        except Exception as error:
+            if not isinstance(error, EXPECTED_FAILURES):
+                log.warning(
+                    "webhook delivery to subscriber %s failed", subscriber.id, exc_info=True
+                )
+            attempt.fail(error)
+        self._after_attempt(subscriber, event, attempt, cursor)
+        return attempt.succeeded
+
+    async def _send(
+        self, subscriber: Any, event_id: str, payload: dict[str, Any], attempt: _Attempt
+    ) -> None:
+        attempt.payload = payload
         if subscriber.kind == "notification":
-            payload = {"notificationId": subscriber.notification_id, **payload}
-        body = json.dumps(payload, separators=(",", ":")).encode()
-        headers = {
+            attempt.payload = {"notificationId": subscriber.notification_id, **payload}
+        secret = self._ctx.secrets.open(subscriber.secret_box)
+        body = json.dumps(attempt.payload, separators=(",", ":")).encode()
+        attempt.headers = {
             "Content-Type": "application/json; charset=UTF-8",
             rules.SIGNATURE_HEADER: rules.sign(secret, body),
-            rules.EVENT_ID_HEADER: event.id,
+            rules.EVENT_ID_HEADER: event_id,
         }
-        started = time.monotonic()
-        status: int | None = None
-        answer: dict[str, Any] | None = None
+        request = self._client.stream("POST", attempt.url, content=body, headers=attempt.headers)
+        async with request as response:
+            start, complete = await _read_start(response, rules.MAX_STORED_BODY)
+        kept_headers = rules.stored_headers(response.headers.multi_items())
+        answer = rules.stored_answer(start, complete=complete)
+        attempt.answer = _message(kept_headers, answer, attempt.url)
+        attempt.status = response.status_code
+
+    def _after_attempt(self, subscriber: Any, event: Any, attempt: _Attempt, cursor: int) -> None:
+        """The attempt's outcome in the subscriber's statistics and the webhook log. If the log
+        row cannot be stored, the outcome is recorded without it."""
         try:
-            await self._check_address(subscriber.url)
-            response = await self._client.post(subscriber.url, content=body, headers=headers)
-            status = response.status_code
-            answer = _message(dict(response.headers), _json_or_text(response), subscriber.url)
-        except (httpx.HTTPError, UnsafeAddress, OSError) as error:
-            answer = _message({}, {"error": f"{type(error).__name__}: {error}"}, subscriber.url)
-        duration = int((time.monotonic() - started) * 1000)
-        succeeded = status is not None and 200 <= status < 300  # noqa: PLR2004
-        self._after_attempt(
-            subscriber, event, succeeded, status, duration, headers, payload, answer
-        )
-        return succeeded
+            self._record_outcome(subscriber, event, attempt, cursor, keep_log=True)
+        except Exception:
+            log.exception("webhook log of subscriber %s not stored", subscriber.id)
+            self._record_outcome(subscriber, event, attempt, cursor, keep_log=False)
 
-    async def _check_address(self, url: str) -> None:
-        """The host is resolved here again: a name may point to a private address."""
-        parts = urlsplit(url)
-        host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port)
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0])
-            if rules.is_forbidden_address(address, allow_local=self._ctx.allow_local_webhooks):
-                raise UnsafeAddress(f"{host} resolves to {address}, which webhooks may not reach")
-
-    def _after_attempt(
-        self,
-        subscriber: Any,
-        event: Any,
-        succeeded: bool,
-        status: int | None,
-        duration: int,
-        headers: dict[str, str],
-        payload: dict[str, Any],
-        answer: dict[str, Any] | None,
+    def _record_outcome(
+        self, subscriber: Any, event: Any, attempt: _Attempt, cursor: int, *, keep_log: bool
     ) -> None:
         now = self._ctx.clock.now()
+        duration = int((time.monotonic() - attempt.started) * 1000)
         with self._ctx.db.transaction() as conn:
             current = outbox.subscriber(conn, subscriber.id)
             if current is None:
                 return
-            if succeeded:
-                values: dict[str, Any] = {
-                    "cursor": event.seq,
-                    "failures": 0,
-                    "next_attempt_at": None,
-                    "sent_ok": current.sent_ok + 1,
-                    "last_success": now,
-                }
-            else:
-                failures = current.failures + 1
-                values = {
-                    "failures": failures,
-                    "next_attempt_at": now + timedelta(seconds=rules.retry_delay(failures)),
-                    "sent_failed": current.sent_failed + 1,
-                }
-                if failures >= rules.DEACTIVATE_AFTER_FAILURES:
-                    values["status"] = "DEACTIVATED"
-            values |= {
-                "last_duration": duration,
-                "last_ok": succeeded,
-                "update_date": now,
-                "lease_until": now + LEASE,
-            }
+            values = _outcome(current, event, attempt.succeeded, cursor, now)
+            values |= {"last_duration": duration, "lease_until": now + LEASE}
             outbox.record_attempt(conn, subscriber.id, self._owner, values)
-            if subscriber.api_key_id is not None:
-                insert_log(
-                    conn,
-                    {
-                        "id": new_object_id(),
-                        "api_key_id": subscriber.api_key_id,
-                        "account_id": subscriber.account_id,
-                        "subscriber_id": subscriber.id,
-                        "request_id": payload.get("requestId"),
-                        "succeeded": succeeded,
-                        "response_status": status,
-                        "duration": duration,
-                        "request": _message(headers, payload, subscriber.url, now),
-                        "response": answer,
-                        "created": now,
-                        "updated": now,
-                    },
-                )
+            if subscriber.api_key_id is None or not keep_log:
+                return
+            insert_log(
+                conn,
+                {
+                    "id": new_object_id(),
+                    "api_key_id": subscriber.api_key_id,
+                    "account_id": subscriber.account_id,
+                    "subscriber_id": subscriber.id,
+                    "request_id": attempt.payload.get("requestId"),
+                    "succeeded": attempt.succeeded,
+                    "response_status": attempt.status,
+                    "duration": duration,
+                    "request": _message(
+                        attempt.headers,
+                        rules.without_keypad_codes(attempt.payload),
+                        attempt.url,
+                        now,
+                    ),
+                    "response": attempt.answer,
+                    "created": now,
+                    "updated": now,
+                },
+            )
 
-    def _record(self, subscriber_id: int, values: dict[str, Any]) -> None:
-        with self._ctx.db.transaction() as conn:
-            outbox.record_attempt(conn, subscriber_id, self._owner, values)
+
+@dataclass
+class _Attempt:
+    """One delivery: what was sent, and what came back."""
+
+    url: str
+    started: float = field(default_factory=time.monotonic)
+    headers: dict[str, str] = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)
+    status: int | None = None
+    answer: dict[str, Any] | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300  # noqa: PLR2004
+
+    def fail(self, error: Exception) -> None:
+        self.status = None
+        reason = f"{type(error).__name__}: {error}"[:MAX_ERROR_LENGTH]
+        self.answer = _message({}, {"error": reason}, self.url)
+
+
+def _outcome(
+    current: Any, event: Any, succeeded: bool, cursor: int, now: datetime
+) -> dict[str, Any]:
+    """The subscriber's new delivery state after an attempt at ``event``."""
+    if succeeded:
+        return {
+            "cursor": event.seq,
+            "failures": 0,
+            "next_attempt_at": None,
+            "sent_ok": current.sent_ok + 1,
+            "last_success": now,
+            "last_ok": True,
+            "update_date": now,
+        }
+    failures = current.failures + 1
+    values: dict[str, Any] = {
+        "cursor": cursor,
+        "failures": failures,
+        "next_attempt_at": now + timedelta(seconds=rules.retry_delay(failures)),
+        "sent_failed": current.sent_failed + 1,
+        "last_ok": False,
+        "update_date": now,
+    }
+    if failures >= rules.DEACTIVATE_AFTER_FAILURES:
+        values["status"] = "DEACTIVATED"
+    return values
 
 
 def _wants(subscriber: Any, event: Any) -> bool:
@@ -256,18 +303,21 @@ def _wants(subscriber: Any, event: Any) -> bool:
         return bool(subscriber.kind == "central" and subscriber.api_key_id == event.api_key_id)
     if event.feature not in (subscriber.features or []):
         return False
-    if subscriber.kind == "notification":
+    if subscriber.kind == "notification":  # it hears DEVICE_LOGS, whose payloads are not sealed
         log_entry = event.payload.get("smartlockLog") or {}
         return rules.notification_wants(subscriber.settings or [], log_entry)
     return True
 
 
-def _json_or_text(response: httpx.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {"text": response.text[:2000]}
-    return body if isinstance(body, dict) else {"json": body}
+async def _read_start(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
+    """The first ``limit`` bytes of the body as it came (nothing decompressed), and whether that
+    was all of it; no more is read."""
+    start = bytearray()
+    async for chunk in response.aiter_raw():
+        start += chunk
+        if len(start) > limit:
+            return bytes(start[:limit]), False
+    return bytes(start), True
 
 
 def _message(
