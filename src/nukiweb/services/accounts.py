@@ -15,6 +15,7 @@ from nukiweb.store import accounts as store
 from nukiweb.store import api_keys as key_store
 from nukiweb.store import oauth as oauth_store
 from nukiweb.store import web_sessions as session_store
+from nukiweb.store import webhooks as webhook_store
 
 DEFAULT_CONFIG = {"alexaPin": "", "gactionsHomePin": ""}
 
@@ -85,9 +86,9 @@ def update_my_account(
 
 
 def delete_my_account(ctx: ServiceContext, caller: Caller) -> None:
-    """Deletes the account with its sub-accounts, API keys and tokens."""
+    """Deletes the account with its sub-accounts, API keys, tokens and subscriptions."""
     with ctx.db.transaction() as conn:
-        store.delete_account(conn, caller.account_id)
+        _delete_account(conn, caller.account_id)
     ctx.tokens.invalidate()
 
 
@@ -162,8 +163,15 @@ def update_sub_account(
 def delete_sub_account(ctx: ServiceContext, caller: Caller, account_id: int) -> None:
     with ctx.db.transaction() as conn:
         _sub_account(conn, caller, account_id)
-        store.delete_account(conn, account_id)
+        _delete_account(conn, account_id)
     ctx.tokens.invalidate()
+
+
+def _delete_account(conn: Any, account_id: int) -> None:
+    """Its rows go with it; so do the notifications it subscribed to in its master's
+    account."""
+    webhook_store.delete_subscribed_notifications(conn, reader_account_id=account_id)
+    store.delete_account(conn, account_id)
 
 
 def _revoke_credentials(conn: Any, account_id: int, *, api_tokens: bool) -> None:

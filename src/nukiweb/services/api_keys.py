@@ -21,6 +21,7 @@ from nukiweb.secrets import (
 )
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import api_keys as store
+from nukiweb.store import webhooks as webhook_store
 
 
 def list_api_keys(ctx: ServiceContext, caller: Caller) -> list[ApiKey]:
@@ -72,9 +73,11 @@ def update_api_key(
 
 
 def delete_api_key(ctx: ServiceContext, caller: Caller, api_key_id: int) -> None:
-    """Deletes the key and every token issued under it."""
+    """Deletes the key, every token issued under it and every webhook subscribed with
+    them."""
     with ctx.db.transaction() as conn:
         _api_key(conn, caller, api_key_id)
+        webhook_store.delete_subscribed_notifications(conn, api_key_id=api_key_id)
         store.delete_api_key(conn, api_key_id)
     ctx.tokens.invalidate()
 

@@ -25,10 +25,12 @@ from urllib.parse import urlsplit
 import httpx
 
 from nukiweb.domain import webhooks as rules
+from nukiweb.domain.readers import readable_features
 from nukiweb.secrets import new_object_id
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import outbox
-from nukiweb.store.webhooks import insert_log
+from nukiweb.store.readers import reader_grant
+from nukiweb.store.webhooks import NOTIFICATION, insert_log
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +138,15 @@ class DeliveryWorker:
             events = outbox.events_after(
                 conn, subscriber.account_id, subscriber.cursor, EVENTS_PER_TURN
             )
+            # What the subscriber may read now, looked up after the events: never older than
+            # any of them. Events it may not read are passed, not kept for later.
+            grant = reader_grant(
+                conn, subscriber.reader_account_id, subscriber.api_key_id, self._ctx.clock.now()
+            )
+        readable = readable_features(grant.scopes, grant.rights)
         cursor = subscriber.cursor
         for event in events:
-            if not _wants(subscriber, event):
+            if not _wants(subscriber, event, readable):
                 cursor = event.seq
                 continue
             if cursor != subscriber.cursor:
@@ -227,7 +235,7 @@ class DeliveryWorker:
                 "lease_until": now + LEASE,
             }
             outbox.record_attempt(conn, subscriber.id, self._owner, values)
-            if subscriber.api_key_id is not None:
+            if subscriber.api_key_id is not None and subscriber.kind != NOTIFICATION:
                 insert_log(
                     conn,
                     {
@@ -235,6 +243,7 @@ class DeliveryWorker:
                         "api_key_id": subscriber.api_key_id,
                         "account_id": subscriber.account_id,
                         "subscriber_id": subscriber.id,
+                        "feature": event.feature,
                         "request_id": payload.get("requestId"),
                         "succeeded": succeeded,
                         "response_status": status,
@@ -251,10 +260,10 @@ class DeliveryWorker:
             outbox.record_attempt(conn, subscriber_id, self._owner, values)
 
 
-def _wants(subscriber: Any, event: Any) -> bool:
+def _wants(subscriber: Any, event: Any, readable: frozenset[str]) -> bool:
     if event.feature == rules.API_TRIGGERED:
         return bool(subscriber.kind == "central" and subscriber.api_key_id == event.api_key_id)
-    if event.feature not in (subscriber.features or []):
+    if event.feature not in (subscriber.features or []) or event.feature not in readable:
         return False
     if subscriber.kind == "notification":
         log_entry = event.payload.get("smartlockLog") or {}
