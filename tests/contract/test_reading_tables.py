@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from nukiweb.api.endpoint import OPERATIONS_BY_ID
 from nukiweb.api.operations import OPERATIONS
 from nukiweb.domain.readers import FEATURE_READINGS
 from nukiweb.domain.rights import required_rights
+from nukiweb.domain.scopes import _HOLDS_ALSO
 from nukiweb.domain.webhooks import Feature
 
 
@@ -24,3 +26,11 @@ def test_each_feature_is_read_through_a_vendor_operation_with_its_scopes(
     assert operation.security is not None
     assert sorted(operation.security) == sorted(reading.scopes)
     assert reading.rights == required_rights(operation.tag, operation.method, operation.path)
+
+
+def test_a_scope_holds_another_only_where_every_operation_admits_it_too() -> None:
+    for holder, held in _HOLDS_ALSO.items():
+        for scope in held:
+            for op in OPERATIONS_BY_ID.values():
+                if op.security and scope in op.security:
+                    assert holder in op.security, (holder, scope, op.operation_id)

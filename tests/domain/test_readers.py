@@ -8,7 +8,7 @@ import pytest
 from nukiweb.domain.errors import Forbidden
 from nukiweb.domain.readers import readable_features, require_readable
 from nukiweb.domain.rights import ALL_RIGHTS, Rights
-from nukiweb.domain.scopes import ALL_SCOPES, Scope
+from nukiweb.domain.scopes import ALL_SCOPES, Scope, not_held
 from nukiweb.domain.webhooks import Feature
 
 DEVICE = {"DEVICE_STATUS", "DEVICE_MASTERDATA", "DEVICE_CONFIG"}
@@ -52,3 +52,14 @@ def test_subscribing_to_an_unreadable_feature_names_it() -> None:
     require_readable(frozenset({Scope.SMARTLOCK_LOG}), None, ["DEVICE_LOGS"])
     with pytest.raises(Forbidden, match=r"DEVICE_AUTHS \(GET /smartlock/auth\)"):
         require_readable(ALL_SCOPES, Rights.VIEW_LOGS, ["DEVICE_LOGS", "DEVICE_AUTHS"])
+
+
+def test_a_token_grants_only_what_it_holds() -> None:
+    account = frozenset({Scope.ACCOUNT})
+    assert not_held(account, frozenset({Scope.ACCOUNT})) == frozenset()
+    assert not_held(account, frozenset({Scope.ACCOUNT, Scope.SMARTLOCK})) == {Scope.SMARTLOCK}
+    smartlock = frozenset({Scope.SMARTLOCK})
+    assert not_held(smartlock, frozenset({Scope.SMARTLOCK_READ_ONLY})) == frozenset()
+    read_only = frozenset({Scope.SMARTLOCK_READ_ONLY})
+    assert not_held(read_only, frozenset({Scope.SMARTLOCK})) == {Scope.SMARTLOCK}
+    assert not_held(ALL_SCOPES, ALL_SCOPES) == frozenset()

@@ -7,7 +7,7 @@ from typing import Any
 
 from nukiweb.domain import accounts as rules
 from nukiweb.domain.accounts import Account
-from nukiweb.domain.errors import InvalidParameter, NotFound
+from nukiweb.domain.errors import Forbidden, InvalidParameter, NotFound
 from nukiweb.domain.identity import Caller
 from nukiweb.secrets import hash_password
 from nukiweb.services.context import ServiceContext
@@ -76,8 +76,11 @@ def update_my_account(
     ctx: ServiceContext, caller: Caller, changes: Mapping[str, Any], delete_api_tokens: bool
 ) -> None:
     """``POST /account``. A new password destroys the account's API tokens (doc §4.3) unless
-    ``delete_api_tokens`` is false."""
+    ``delete_api_tokens`` is false. An OAuth2 app may not change the password or email: that
+    would give it the account itself, beyond what its user consented to."""
     values = _account_changes(changes)
+    if caller.oauth and ("password_hash" in values or "email" in values):
+        raise Forbidden("An OAuth access token may not change the account's password or email.")
     with ctx.db.transaction() as conn:
         store.update_account(conn, caller.account_id, values, ctx.clock.now())
         if "password_hash" in values:

@@ -9,9 +9,9 @@ from sqlalchemy import Connection
 
 from nukiweb.domain import accounts as rules
 from nukiweb.domain.accounts import ApiKey, ApiToken
-from nukiweb.domain.errors import InvalidParameter, NotFound
+from nukiweb.domain.errors import Forbidden, InvalidParameter, NotFound
 from nukiweb.domain.identity import Caller
-from nukiweb.domain.scopes import ALL_SCOPES, Scope, parse_scopes
+from nukiweb.domain.scopes import ALL_SCOPES, Scope, not_held, parse_scopes
 from nukiweb.secrets import (
     new_api_token,
     new_client_id,
@@ -96,7 +96,7 @@ def create_token(
     scopes: Collection[str] | None,
 ) -> tuple[ApiToken, str]:
     """A new token and its value, which is shown this once and stored only as a digest."""
-    granted = _requested_scopes(scopes)
+    granted = _requested_scopes(caller, scopes)
     with ctx.db.transaction() as conn:
         _api_key(conn, caller, api_key_id)
         return _issue_token(ctx, conn, caller.account_id, api_key_id, description, granted)
@@ -174,7 +174,7 @@ def update_token(
     if "description" in changes:
         values["description"] = rules.check_description(changes["description"])
     if changes.get("scopes") is not None:
-        values["scopes"] = sorted(_requested_scopes(changes["scopes"]))
+        values["scopes"] = sorted(_requested_scopes(caller, changes["scopes"]))
     with ctx.db.transaction() as conn:
         _token(conn, caller, api_key_id, token_id)
         if values:
@@ -189,10 +189,17 @@ def delete_token(ctx: ServiceContext, caller: Caller, api_key_id: int, token_id:
     ctx.tokens.invalidate()
 
 
-def _requested_scopes(scopes: Collection[str] | None) -> frozenset[Scope]:
+def _requested_scopes(caller: Caller, scopes: Collection[str] | None) -> frozenset[Scope]:
+    """The scopes to grant a token: at least one, and only scopes the caller's own token holds
+    (a signed-in page holds them all)."""
     granted = parse_scopes(scopes or [])
     if not granted:
         raise InvalidParameter("scopes", list(scopes or []), "Grant the token at least one scope.")
+    lacking = not_held(caller.scopes, granted)
+    if lacking:
+        raise Forbidden(
+            f"This token may not grant scopes it does not hold: {', '.join(sorted(lacking))}."
+        )
     return granted
 
 
