@@ -17,8 +17,10 @@ import httpx
 import uvicorn
 
 from nukiweb.api.app import create_app
+from nukiweb.domain.limits import Limits
 from nukiweb.domain.scopes import ALL_SCOPES, Scope
 from nukiweb.runtime import build_context
+from nukiweb.secretbox import SecretBox
 from nukiweb.services import accounts, api_keys
 from nukiweb.services.context import ServiceContext
 from nukiweb.store.database import Database
@@ -42,13 +44,21 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(database_url: str) -> Iterator[RunningServer]:
-    """nukiweb under uvicorn in a thread, on a free loopback port, migrated and ready."""
+def running_server(
+    database_url: str, limits: Limits | None = None, secrets: SecretBox | None = None
+) -> Iterator[RunningServer]:
+    """nukiweb under uvicorn in a thread, on a free loopback port, migrated and ready; servers
+    that share a store share ``secrets`` too."""
     database = Database(database_url)
     database.upgrade()
     # Simulated time stands still until a test advances it (POST /simulator/clock/advance).
     ctx = build_context(
-        database, manual_clock=True, start=SIMULATION_START, allow_local_webhooks=True
+        database,
+        manual_clock=True,
+        start=SIMULATION_START,
+        allow_local_webhooks=True,
+        limits=limits,
+        secrets=secrets,
     )
     port = free_port()
     app = create_app(ctx, simulator_api=True)

@@ -74,6 +74,7 @@ def test_create_account_and_token(tmp_path: Path) -> None:
         (["admin", "create-account", "--password", "long enough"], "--email"),
         (["serve", "--port", "not-a-port"], "--port"),
         (["serve", "--database-url", "mysql://x/y"], "mysql"),
+        (["serve", "--max-api-keys", "0"], "--max-api-keys"),
         (["frobnicate"], "frobnicate"),
     ],
 )
@@ -109,11 +110,21 @@ def test_database_url_comes_from_the_environment(tmp_path: Path) -> None:
 
 
 class DemoServer:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *options: str, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "nukiweb", "serve", "--demo", "--port", str(self.port)],
+            [
+                sys.executable,
+                "-m",
+                "nukiweb",
+                "serve",
+                "--demo",
+                "--port",
+                str(self.port),
+                *options,
+            ],
             cwd=directory,
+            env=os.environ | (env or {}),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -182,3 +193,21 @@ def test_demo_is_idempotent_and_replaces_its_token(tmp_path: Path) -> None:
         assert second.get_account(first.token).status_code == 401
     finally:
         second.stop()
+
+
+def test_serve_takes_its_limits_from_options_and_the_environment(tmp_path: Path) -> None:
+    """The demo account has one API key with one token: both limits are reached."""
+    demo = DemoServer(tmp_path, "--max-api-keys", "1", env={"NUKIWEB_MAX_TOKENS_PER_API_KEY": "1"})
+    try:
+        base = f"http://127.0.0.1:{demo.port}"
+        headers = {"Authorization": f"Bearer {demo.token}"}
+        key = httpx.put(f"{base}/api/key", json={"description": "k"}, headers=headers)
+        assert key.status_code == 409, key.text
+        assert key.json()["detailMessage"].endswith("limit on API keys: 1.")
+        key_id = httpx.get(f"{base}/api/key", headers=headers).json()[0]["apiKeyId"]
+        body = {"description": "t", "scopes": ["account"]}
+        token = httpx.put(f"{base}/api/key/{key_id}/token", json=body, headers=headers)
+        assert token.status_code == 409, token.text
+        assert token.json()["detailMessage"].endswith("limit on API tokens: 1.")
+    finally:
+        demo.stop()

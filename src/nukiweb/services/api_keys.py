@@ -11,6 +11,7 @@ from nukiweb.domain import accounts as rules
 from nukiweb.domain.accounts import ApiKey, ApiToken
 from nukiweb.domain.errors import Forbidden, InvalidParameter, NotFound
 from nukiweb.domain.identity import Caller
+from nukiweb.domain.limits import check_limit
 from nukiweb.domain.scopes import ALL_SCOPES, Scope, not_held, parse_scopes
 from nukiweb.secrets import (
     new_api_token,
@@ -20,6 +21,7 @@ from nukiweb.secrets import (
     token_digest,
 )
 from nukiweb.services.context import ServiceContext
+from nukiweb.store import accounts as account_store
 from nukiweb.store import api_keys as store
 from nukiweb.store import webhooks as webhook_store
 
@@ -33,6 +35,8 @@ def create_api_key(
     ctx: ServiceContext, caller: Caller, description: str | None, redirect_uris: list[str] | None
 ) -> ApiKey:
     with ctx.db.transaction() as conn:
+        account_store.lock_account(conn, caller.account_id)
+        check_limit(store.count_api_keys(conn, caller.account_id), ctx.limits.api_keys, "API keys")
         return _create_api_key(ctx, conn, caller.account_id, description, redirect_uris or [])
 
 
@@ -98,7 +102,14 @@ def create_token(
     """A new token and its value, which is shown this once and stored only as a digest."""
     granted = _requested_scopes(caller, scopes)
     with ctx.db.transaction() as conn:
+        account_store.lock_account(conn, caller.account_id)
         _api_key(conn, caller, api_key_id)
+        check_limit(
+            store.count_api_tokens(conn, api_key_id),
+            ctx.limits.tokens_per_api_key,
+            "API tokens",
+            whose="This API key",
+        )
         return _issue_token(ctx, conn, caller.account_id, api_key_id, description, granted)
 
 

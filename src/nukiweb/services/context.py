@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from nukiweb.bridges.hub import BridgeHub
 from nukiweb.clock import Clock, SystemClock
+from nukiweb.domain.limits import Limits
 from nukiweb.secretbox import SecretBox
 from nukiweb.services.authentication import TokenCache
 from nukiweb.store.database import Database
@@ -36,6 +37,8 @@ class ServiceContext:
     secrets: SecretBox = field(default_factory=SecretBox.ephemeral)
     # Whether webhooks may go to http and to loopback or private addresses (development).
     allow_local_webhooks: bool = False
+    # How many API keys, tokens, webhooks and notifications an account may have.
+    limits: Limits = field(default_factory=Limits)
     # Called when an event was written to the outbox: wakes this process's delivery worker.
     on_event: Callable[[], None] | None = None
     tokens: TokenCache = field(init=False)

@@ -19,11 +19,13 @@ from sqlalchemy import Connection
 
 from nukiweb.domain.errors import InvalidParameter, NotFound
 from nukiweb.domain.identity import Caller
+from nukiweb.domain.limits import check_limit
 from nukiweb.domain.readers import require_readable
 from nukiweb.domain.webhooks import Feature, check_webhook_url
 from nukiweb.secrets import new_object_id
 from nukiweb.services.context import ServiceContext
 from nukiweb.services.webhook_subscriptions import new_subscriber
+from nukiweb.store import accounts as account_store
 from nukiweb.store import smartlocks as device_store
 from nukiweb.store import webhooks as store
 from nukiweb.store.webhooks import NotificationConfig
@@ -72,6 +74,9 @@ def create_notification(
 ) -> Notification:
     notification_id = new_object_id()
     with ctx.db.transaction() as conn:
+        account_store.lock_account(conn, caller.owner_account_id)
+        held = store.count_notifications(conn, caller.owner_account_id)
+        check_limit(held, ctx.limits.notifications, "notifications")
         checked = _check(ctx, conn, caller, body)
         sealed = ctx.secrets.seal(secrets.token_hex(20)) if checked.os == WEBHOOK else None
         store.insert_notification(

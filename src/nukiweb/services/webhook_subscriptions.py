@@ -18,9 +18,11 @@ from sqlalchemy import Connection
 
 from nukiweb.domain.errors import Conflict, InvalidParameter, NotFound
 from nukiweb.domain.identity import Caller
+from nukiweb.domain.limits import check_limit
 from nukiweb.domain.readers import readable_features, require_readable
 from nukiweb.domain.webhooks import API_TRIGGERED, check_webhook_url, parse_features
 from nukiweb.services.context import ServiceContext
+from nukiweb.store import accounts as account_store
 from nukiweb.store import api_keys as key_store
 from nukiweb.store import webhooks as store
 from nukiweb.store.webhooks import AdvancedKey, Subscriber, WebhookLog
@@ -102,6 +104,9 @@ def create_decentral(
     require_readable(caller.scopes, caller.rights, parsed)
     secret = secrets.token_hex(32)
     with ctx.db.transaction() as conn:
+        account_store.lock_account(conn, caller.owner_account_id)
+        held = store.count_subscribers(conn, caller.owner_account_id, store.DECENTRAL)
+        check_limit(held, ctx.limits.decentral_webhooks, "decentral webhooks")
         subscriber_id = new_subscriber(
             ctx,
             conn,

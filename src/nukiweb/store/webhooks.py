@@ -123,6 +123,13 @@ def list_subscribers(conn: Connection, account_id: int, kind: str) -> list[Subsc
     return [_subscriber(row) for row in rows]
 
 
+def count_subscribers(conn: Connection, account_id: int, kind: str) -> int:
+    counted = select(func.count()).where(
+        webhook_subscribers.c.account_id == account_id, webhook_subscribers.c.kind == kind
+    )
+    return int(conn.execute(counted).scalar_one())
+
+
 def get_subscriber(
     conn: Connection, account_id: int, kind: str, subscriber_id: int
 ) -> Subscriber | None:
@@ -265,6 +272,11 @@ def list_notifications(
         statement = statement.where(notifications.c.reference_id == reference_id)
     statement = statement.order_by(notifications.c.creation_date, notifications.c.notification_id)
     return [_notification(row) for row in conn.execute(statement)]
+
+
+def count_notifications(conn: Connection, account_id: int) -> int:
+    counted = select(func.count()).where(notifications.c.account_id == account_id)
+    return int(conn.execute(counted).scalar_one())
 
 
 def get_notification(
