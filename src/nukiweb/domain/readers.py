@@ -4,8 +4,8 @@ the same thing at that moment.
 Each feature's events are what one reading operation of the API answers (``DEVICE_AUTHS`` are
 authorizations, read with ``GET /smartlock/auth``). A subscriber hears a feature while the
 scopes of its credentials admit that operation and, for a sub-account, while its rights do:
-the same two checks that operation makes of a caller (``tests/contract/test_feature_readings``
-checks the scopes below against the vendor's operation table).
+the same two checks that operation makes of a caller (``tests/contract/test_reading_tables``
+checks the table below against the vendor's operation table and the rights table).
 """
 
 from __future__ import annotations
