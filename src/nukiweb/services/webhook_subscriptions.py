@@ -273,10 +273,9 @@ def _shown(log: WebhookLog, readable: frozenset[str]) -> WebhookLog:
     """The log as a caller that may read ``readable`` sees it: of an event it may not read
     (now), the request's body names only the feature, and the response has no body (a
     receiver may echo what it was sent)."""
-    request_body = log.request.get("body") or {}
     # Logs written before their feature was kept: their body names it.
-    feature = log.feature or request_body.get("feature")
-    if feature in readable or (feature is None and log.request_id is not None):
+    feature = log.feature or (log.request.get("body") or {}).get("feature")
+    if feature in readable:
         return log
     request = {name: value for name, value in log.request.items() if name != "body"}
     if feature is not None:

@@ -3,7 +3,8 @@ event's feature.
 
 A subscriber made before this revision is given the account of its API key when that is its
 master account or one of its sub-accounts (an API token's key), else the master account (an
-OAuth token's key belongs to the app's developer).
+OAuth token's key belongs to the app's developer). A log made before it keeps no feature: an
+Advanced API result's is "API", and an event's is in its request body (read from there).
 
 Revision ID: 0006
 Revises: 0005
@@ -47,6 +48,7 @@ def upgrade() -> None:
         batch.create_index(op.f("ix_webhook_subscribers_reader_account_id"), ["reader_account_id"])
     with op.batch_alter_table("webhook_logs") as batch:
         batch.add_column(sa.Column("feature", sa.String(length=32), nullable=True))
+    op.execute("UPDATE webhook_logs SET feature = 'API' WHERE request_id IS NOT NULL")
 
 
 def downgrade() -> None:
