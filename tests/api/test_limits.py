@@ -14,6 +14,7 @@ import pytest
 from nukiweb.domain.limits import Limits
 from nukiweb.domain.rights import Rights
 from nukiweb.secretbox import SecretBox
+from nukiweb.services import api_keys
 from tests.contract.validation import ContractValidator
 from tests.support import AccountFixture, RunningServer, make_account, running_server, unique_email
 
@@ -111,17 +112,11 @@ def test_a_sub_accounts_webhooks_count_with_its_masters(limited: AccountFixture)
     assert sub.status_code == 200, sub.text
     for _ in range(LIMITS.decentral_webhooks):
         assert create(limited, webhook_request).status_code == 200
-    sub_token = make_token_for(limited, sub.json()["accountId"])
-    body = {"webhookUrl": HOOK, "webhookFeatures": ["DEVICE_STATUS"]}
-    refused = limited.api.with_token(sub_token).put("/api/decentralWebhook", json=body)
+    ctx = limited.api.server.ctx
+    _token, sub_token = api_keys.issue_token_for_account(ctx, sub.json()["accountId"], "t")
+    path, body = webhook_request(limited)
+    refused = limited.api.with_token(sub_token).put(path, json=body)
     assert refused.status_code == 409, refused.text
-
-
-def make_token_for(account: AccountFixture, account_id: int) -> str:
-    from nukiweb.services import api_keys  # noqa: PLC0415
-
-    _token, value = api_keys.issue_token_for_account(account.api.server.ctx, account_id, "t")
-    return value
 
 
 def test_a_freed_place_can_be_taken_again(limited: AccountFixture) -> None:
