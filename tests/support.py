@@ -17,6 +17,7 @@ import httpx
 import uvicorn
 
 from nukiweb.api.app import create_app
+from nukiweb.domain.limits import Limits
 from nukiweb.domain.scopes import ALL_SCOPES, Scope
 from nukiweb.runtime import build_context
 from nukiweb.secretbox import SecretBox
@@ -52,10 +53,12 @@ def running_server(
     forwarded_allow_ips: Sequence[str] = (),
     webhook_resolver: Resolver | None = None,
     secrets: SecretBox | None = None,
+    limits: Limits | None = None,
 ) -> Iterator[RunningServer]:
     """nukiweb under uvicorn in a thread, on a free loopback port, migrated and ready, configured
     as ``nukiweb serve`` configures it; ``webhook_resolver`` resolves webhooks' host names instead
-    of the system's resolver; ``secrets``: the secret key (default: one of its own)."""
+    of the system's resolver; ``secrets``: the secret key (default: one of its own; servers that
+    share a store share it too)."""
     database = Database(database_url)
     secrets = secrets or SecretBox.ephemeral()
     database.upgrade(secrets)
@@ -69,6 +72,7 @@ def running_server(
         secrets=secrets,
         allow_local_webhooks=True,
         public_url=public_url or base_url,
+        limits=limits,
     )
     app = create_app(ctx, simulator_api=True, webhook_resolver=webhook_resolver)
     config = server_config(

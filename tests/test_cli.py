@@ -84,6 +84,7 @@ def test_create_account_and_token(tmp_path: Path) -> None:
         (["serve", "--public-url", "https://user@nukiweb.example"], "--public-url"),
         (["serve", "--forwarded-allow-ips", "proxy.example"], "--forwarded-allow-ips"),
         (["serve", "--forwarded-allow-ips", "*"], "--forwarded-allow-ips"),
+        (["serve", "--max-api-keys", "0"], "--max-api-keys"),
         (["frobnicate"], "frobnicate"),
     ],
 )
@@ -257,3 +258,21 @@ def test_an_existing_store_readable_by_others_is_made_the_owners_only(tmp_path: 
     assert upgraded.returncode == 0, upgraded.stderr
     assert mode(store) == 0o600
     assert mode(tmp_path) == 0o755
+
+
+def test_serve_takes_its_limits_from_options_and_the_environment(tmp_path: Path) -> None:
+    """The demo account has one API key with one token: both limits are reached."""
+    demo = DemoServer(tmp_path, "--max-api-keys", "1", env={"NUKIWEB_MAX_TOKENS_PER_API_KEY": "1"})
+    try:
+        base = f"http://127.0.0.1:{demo.port}"
+        headers = {"Authorization": f"Bearer {demo.token}"}
+        key = httpx.put(f"{base}/api/key", json={"description": "k"}, headers=headers)
+        assert key.status_code == 409, key.text
+        assert key.json()["detailMessage"].endswith("limit on API keys: 1.")
+        key_id = httpx.get(f"{base}/api/key", headers=headers).json()[0]["apiKeyId"]
+        body = {"description": "t", "scopes": ["account"]}
+        token = httpx.put(f"{base}/api/key/{key_id}/token", json=body, headers=headers)
+        assert token.status_code == 409, token.text
+        assert token.json()["detailMessage"].endswith("limit on API tokens: 1.")
+    finally:
+        demo.stop()

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from nukiweb.bridges.simulated import SimulationSpeed
 from nukiweb.domain.errors import NukiwebError
+from nukiweb.domain.limits import Limits
 from nukiweb.domain.scopes import ALL_SCOPES, parse_scopes
 from nukiweb.runtime import build_context
 from nukiweb.secretbox import SecretBox
@@ -43,6 +44,32 @@ DataDir = Annotated[
     ),
 ]
 
+DEFAULT_LIMITS = Limits()
+MaxApiKeys = Annotated[
+    int,
+    typer.Option(envvar="NUKIWEB_MAX_API_KEYS", min=1, help="API keys per account."),
+]
+MaxTokensPerApiKey = Annotated[
+    int,
+    typer.Option(envvar="NUKIWEB_MAX_TOKENS_PER_API_KEY", min=1, help="API tokens per API key."),
+]
+MaxDecentralWebhooks = Annotated[
+    int,
+    typer.Option(
+        envvar="NUKIWEB_MAX_DECENTRAL_WEBHOOKS",
+        min=1,
+        help="Decentral webhooks per account (with its sub-accounts).",
+    ),
+]
+MaxNotifications = Annotated[
+    int,
+    typer.Option(
+        envvar="NUKIWEB_MAX_NOTIFICATIONS",
+        min=1,
+        help="Notifications per account (with its sub-accounts).",
+    ),
+]
+
 
 def open_context(
     database_url: str | None,
@@ -52,6 +79,7 @@ def open_context(
     manual_clock: bool = False,
     allow_local_webhooks: bool = False,
     public_url: str = DEFAULT_PUBLIC_URL,
+    limits: Limits | None = None,
 ) -> ServiceContext:
     database = Database(database_url or default_url(data_dir))
     secrets = SecretBox.for_data_dir(data_dir)
@@ -63,6 +91,7 @@ def open_context(
         secrets=secrets,
         allow_local_webhooks=allow_local_webhooks,
         public_url=public_url,
+        limits=limits,
     )
 
 
@@ -113,6 +142,10 @@ def serve(
             "are believed, comma-separated (default: none).",
         ),
     ] = None,
+    max_api_keys: MaxApiKeys = DEFAULT_LIMITS.api_keys,
+    max_tokens_per_api_key: MaxTokensPerApiKey = DEFAULT_LIMITS.tokens_per_api_key,
+    max_decentral_webhooks: MaxDecentralWebhooks = DEFAULT_LIMITS.decentral_webhooks,
+    max_notifications: MaxNotifications = DEFAULT_LIMITS.notifications,
 ) -> None:
     """Run the Web API server (migrating the store first)."""
     import uvicorn
@@ -132,6 +165,12 @@ def serve(
         manual_clock=manual_clock,
         allow_local_webhooks=allow_local_webhooks or demo,
         public_url=base_url,
+        limits=Limits(
+            api_keys=max_api_keys,
+            tokens_per_api_key=max_tokens_per_api_key,
+            decentral_webhooks=max_decentral_webhooks,
+            notifications=max_notifications,
+        ),
     )
     abandon_interrupted_operations(ctx)
     if demo:

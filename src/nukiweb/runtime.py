@@ -7,7 +7,8 @@ from datetime import datetime
 from nukiweb.bridges.hub import SIMULATED
 from nukiweb.bridges.scheduler import LoopScheduler, ManualScheduler, Scheduler
 from nukiweb.bridges.simulated import SimulatedBridges, SimulationSpeed
-from nukiweb.clock import ManualClock, SystemClock
+from nukiweb.clock import Clock, ManualClock, SystemClock
+from nukiweb.domain.limits import Limits
 from nukiweb.secretbox import SecretBox
 from nukiweb.services.context import DEFAULT_PUBLIC_URL, ServiceContext, Simulation
 from nukiweb.store.database import Database
@@ -22,20 +23,26 @@ def build_context(
     secrets: SecretBox | None = None,
     allow_local_webhooks: bool = False,
     public_url: str = DEFAULT_PUBLIC_URL,
+    limits: Limits | None = None,
 ) -> ServiceContext:
     """A context whose simulated devices move in real time at ``speed``, or only when the
     manual clock is advanced; a manual clock starts at ``start`` (default: now)."""
+    manual: ManualScheduler | None = None
     if manual_clock:
-        clock = ManualClock(start or SystemClock().now())
-        manual: ManualScheduler | None = ManualScheduler(clock)
-        scheduler: Scheduler = manual  # type: ignore[assignment]
-        ctx = ServiceContext(database, clock, public_url=public_url)
+        manual_time = ManualClock(start or SystemClock().now())
+        manual = ManualScheduler(manual_time)
+        clock: Clock = manual_time
+        scheduler: Scheduler = manual
     else:
-        manual = None
-        scheduler = LoopScheduler()
-        ctx = ServiceContext(database, SystemClock(), public_url=public_url)
-    ctx.secrets = secrets or SecretBox.ephemeral()
-    ctx.allow_local_webhooks = allow_local_webhooks
+        clock, scheduler = SystemClock(), LoopScheduler()
+    ctx = ServiceContext(
+        database,
+        clock,
+        secrets=secrets or SecretBox.ephemeral(),
+        allow_local_webhooks=allow_local_webhooks,
+        public_url=public_url,
+        limits=limits or Limits(),
+    )
     bridges = SimulatedBridges(ctx, scheduler, speed or SimulationSpeed())
     ctx.hub.register(SIMULATED, bridges)
     ctx.simulation = Simulation(bridges, manual)

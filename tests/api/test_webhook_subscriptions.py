@@ -113,7 +113,8 @@ def test_decentral_webhooks_need_their_scope(account: AccountFixture) -> None:
     without = account.client_with(*(s for s in Scope if s is not Scope.WEBHOOK_DECENTRAL))
     assert without.put("/api/decentralWebhook", json=body).status_code == 401
     assert without.get("/api/decentralWebhook").status_code == 401
-    with_scope = account.client_with(Scope.WEBHOOK_DECENTRAL)
+    # The scope to read what it hears too (tests/api/test_webhook_readers.py).
+    with_scope = account.client_with(Scope.WEBHOOK_DECENTRAL, Scope.SMARTLOCK_LOG)
     assert with_scope.put("/api/decentralWebhook", json=body).status_code == 200
     assert len(with_scope.get("/api/decentralWebhook").json()) == 1
 

@@ -32,7 +32,7 @@ from tests.support import SIMULATION_START, ApiClient, running_server
 from tests.webhooks import Receiver, receiver
 
 CODE = 987654
-BEFORE = "0005"  # the last revision with codes in clear
+BEFORE = "0005"  # a revision with codes in clear
 
 # smartlock_auths as it was before: the code in clear, also in the device's copy.
 _old_auths = sa.table(

@@ -20,6 +20,7 @@ def subscriber(server: RunningServer) -> int:
         key = conn.execute(
             insert(webhook_subscribers).values(
                 account_id=account.account_id,
+                reader_account_id=account.account_id,
                 kind="decentral",
                 url="http://127.0.0.1:9/hook",
                 features=["DEVICE_LOGS"],

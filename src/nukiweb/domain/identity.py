@@ -25,6 +25,9 @@ class Caller:
     """The API key the token was issued under (an API token) or to (an OAuth2 token): its
     central webhook hears the outcome of the caller's Advanced API requests."""
     expires_at: datetime | None = None
+    oauth: bool = False
+    """An OAuth2 access token: an app acting for the account, which may not take it over by
+    changing its password or email."""
 
     @property
     def is_sub_account(self) -> bool:

@@ -85,3 +85,17 @@ def grants(held: frozenset[Scope], accepted: tuple[str, ...]) -> bool:
     ``accepted``: the vendor lists alternatives there (``smartlock`` or ``smartlock.readOnly``),
     so one of them suffices; an empty list admits any valid token."""
     return not accepted or any(scope in held for scope in accepted)
+
+
+# Scopes that hold what others grant: every operation that admits smartlock.readOnly admits
+# smartlock too (tests/contract/test_reading_tables.py checks it against the vendor's table).
+_HOLDS_ALSO: dict[Scope, frozenset[Scope]] = {
+    Scope.SMARTLOCK: frozenset({Scope.SMARTLOCK_READ_ONLY}),
+}
+
+
+def not_held(held: frozenset[Scope], wanted: frozenset[Scope]) -> frozenset[Scope]:
+    """The scopes of ``wanted`` that a token holding ``held`` may not grant another token: it
+    grants only what it holds itself."""
+    holds = held.union(*(_HOLDS_ALSO.get(scope, frozenset()) for scope in held))
+    return wanted - holds

@@ -7,7 +7,7 @@ from typing import Any
 
 from nukiweb.domain import accounts as rules
 from nukiweb.domain.accounts import Account
-from nukiweb.domain.errors import InvalidParameter, NotFound
+from nukiweb.domain.errors import Forbidden, InvalidParameter, NotFound
 from nukiweb.domain.identity import Caller
 from nukiweb.secrets import hash_password
 from nukiweb.services.context import ServiceContext
@@ -15,6 +15,7 @@ from nukiweb.store import accounts as store
 from nukiweb.store import api_keys as key_store
 from nukiweb.store import oauth as oauth_store
 from nukiweb.store import web_sessions as session_store
+from nukiweb.store import webhooks as webhook_store
 
 DEFAULT_CONFIG = {"alexaPin": "", "gactionsHomePin": ""}
 
@@ -75,8 +76,11 @@ def update_my_account(
     ctx: ServiceContext, caller: Caller, changes: Mapping[str, Any], delete_api_tokens: bool
 ) -> None:
     """``POST /account``. A new password destroys the account's API tokens (doc §4.3) unless
-    ``delete_api_tokens`` is false."""
+    ``delete_api_tokens`` is false. An OAuth2 app may not change the password or email: that
+    would give it the account itself, beyond what its user consented to."""
     values = _account_changes(changes)
+    if caller.oauth and ("password_hash" in values or "email" in values):
+        raise Forbidden("An OAuth access token may not change the account's password or email.")
     with ctx.db.transaction() as conn:
         store.update_account(conn, caller.account_id, values, ctx.clock.now())
         if "password_hash" in values:
@@ -85,9 +89,9 @@ def update_my_account(
 
 
 def delete_my_account(ctx: ServiceContext, caller: Caller) -> None:
-    """Deletes the account with its sub-accounts, API keys and tokens."""
+    """Deletes the account with its sub-accounts, API keys, tokens and subscriptions."""
     with ctx.db.transaction() as conn:
-        store.delete_account(conn, caller.account_id)
+        _delete_account(conn, caller.account_id)
     ctx.tokens.invalidate()
 
 
@@ -162,8 +166,15 @@ def update_sub_account(
 def delete_sub_account(ctx: ServiceContext, caller: Caller, account_id: int) -> None:
     with ctx.db.transaction() as conn:
         _sub_account(conn, caller, account_id)
-        store.delete_account(conn, account_id)
+        _delete_account(conn, account_id)
     ctx.tokens.invalidate()
+
+
+def _delete_account(conn: Any, account_id: int) -> None:
+    """Its rows go with it; so do the notifications it subscribed to in its master's
+    account."""
+    webhook_store.delete_subscribed_notifications(conn, reader_account_id=account_id)
+    store.delete_account(conn, account_id)
 
 
 def _revoke_credentials(conn: Any, account_id: int, *, api_tokens: bool) -> None:

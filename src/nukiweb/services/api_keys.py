@@ -9,9 +9,10 @@ from sqlalchemy import Connection
 
 from nukiweb.domain import accounts as rules
 from nukiweb.domain.accounts import ApiKey, ApiToken
-from nukiweb.domain.errors import InvalidParameter, NotFound
+from nukiweb.domain.errors import Forbidden, InvalidParameter, NotFound
 from nukiweb.domain.identity import Caller
-from nukiweb.domain.scopes import ALL_SCOPES, Scope, parse_scopes
+from nukiweb.domain.limits import check_limit
+from nukiweb.domain.scopes import ALL_SCOPES, Scope, not_held, parse_scopes
 from nukiweb.secrets import (
     new_api_token,
     new_client_id,
@@ -20,7 +21,9 @@ from nukiweb.secrets import (
     token_digest,
 )
 from nukiweb.services.context import ServiceContext
+from nukiweb.store import accounts as account_store
 from nukiweb.store import api_keys as store
+from nukiweb.store import webhooks as webhook_store
 
 
 def list_api_keys(ctx: ServiceContext, caller: Caller) -> list[ApiKey]:
@@ -32,6 +35,8 @@ def create_api_key(
     ctx: ServiceContext, caller: Caller, description: str | None, redirect_uris: list[str] | None
 ) -> ApiKey:
     with ctx.db.transaction() as conn:
+        account_store.lock_account(conn, caller.account_id)
+        check_limit(store.count_api_keys(conn, caller.account_id), ctx.limits.api_keys, "API keys")
         return _create_api_key(ctx, conn, caller.account_id, description, redirect_uris or [])
 
 
@@ -72,9 +77,11 @@ def update_api_key(
 
 
 def delete_api_key(ctx: ServiceContext, caller: Caller, api_key_id: int) -> None:
-    """Deletes the key and every token issued under it."""
+    """Deletes the key, every token issued under it and every webhook subscribed with
+    them."""
     with ctx.db.transaction() as conn:
         _api_key(conn, caller, api_key_id)
+        webhook_store.delete_subscribed_notifications(conn, api_key_id=api_key_id)
         store.delete_api_key(conn, api_key_id)
     ctx.tokens.invalidate()
 
@@ -93,9 +100,16 @@ def create_token(
     scopes: Collection[str] | None,
 ) -> tuple[ApiToken, str]:
     """A new token and its value, which is shown this once and stored only as a digest."""
-    granted = _requested_scopes(scopes)
+    granted = _requested_scopes(caller, scopes)
     with ctx.db.transaction() as conn:
+        account_store.lock_account(conn, caller.account_id)
         _api_key(conn, caller, api_key_id)
+        check_limit(
+            store.count_api_tokens(conn, api_key_id),
+            ctx.limits.tokens_per_api_key,
+            "API tokens",
+            whose="This API key",
+        )
         return _issue_token(ctx, conn, caller.account_id, api_key_id, description, granted)
 
 
@@ -171,7 +185,7 @@ def update_token(
     if "description" in changes:
         values["description"] = rules.check_description(changes["description"])
     if changes.get("scopes") is not None:
-        values["scopes"] = sorted(_requested_scopes(changes["scopes"]))
+        values["scopes"] = sorted(_requested_scopes(caller, changes["scopes"]))
     with ctx.db.transaction() as conn:
         _token(conn, caller, api_key_id, token_id)
         if values:
@@ -186,10 +200,17 @@ def delete_token(ctx: ServiceContext, caller: Caller, api_key_id: int, token_id:
     ctx.tokens.invalidate()
 
 
-def _requested_scopes(scopes: Collection[str] | None) -> frozenset[Scope]:
+def _requested_scopes(caller: Caller, scopes: Collection[str] | None) -> frozenset[Scope]:
+    """The scopes to grant a token: at least one, and only scopes the caller's own token holds
+    (a signed-in page holds them all)."""
     granted = parse_scopes(scopes or [])
     if not granted:
         raise InvalidParameter("scopes", list(scopes or []), "Grant the token at least one scope.")
+    lacking = not_held(caller.scopes, granted)
+    if lacking:
+        raise Forbidden(
+            f"This token may not grant scopes it does not hold: {', '.join(sorted(lacking))}."
+        )
     return granted
 
 

@@ -53,7 +53,8 @@ class TokenCache:
         self._entries.clear()
 
     def _load(self, token: str, digest: str) -> Caller:
-        store = oauth if token.startswith(OAUTH_ACCESS_TOKEN_PREFIX) else api_keys
+        is_oauth = token.startswith(OAUTH_ACCESS_TOKEN_PREFIX)
+        store = oauth if is_oauth else api_keys
         with self._db.read() as conn:
             row = store.find_token_owner(conn, digest)
         if row is None:
@@ -66,6 +67,7 @@ class TokenCache:
             token_id=row.token_id,
             api_key_id=row.api_key_id,
             expires_at=row.expires_at,
+            oauth=is_oauth,
         )
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from nukiweb.bridges.hub import BridgeHub
 from nukiweb.clock import Clock, SystemClock
+from nukiweb.domain.limits import Limits
 from nukiweb.secretbox import SecretBox
 from nukiweb.services.authentication import TokenCache
 from nukiweb.store.database import Database
@@ -41,6 +42,8 @@ class ServiceContext:
     # Where clients reach this server (scheme, host and port, no trailing slash): every absolute
     # URL nukiweb makes starts with it, never with what a request's headers claim.
     public_url: str = DEFAULT_PUBLIC_URL
+    # How many API keys, tokens, webhooks and notifications an account may have.
+    limits: Limits = field(default_factory=Limits)
     # Called when an event was written to the outbox: wakes this process's delivery worker.
     on_event: Callable[[], None] | None = None
     tokens: TokenCache = field(init=False)

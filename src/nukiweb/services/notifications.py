@@ -2,8 +2,10 @@
 
 A configuration with ``os`` 2 is a webhook: ``pushId`` is its URL, it is signed with a 40-hex
 secret (shown in every answer) and has a webhook subscriber of kind "notification" hearing
-DEVICE_LOGS, which the delivery worker filters by the configuration's settings. ``os`` 0 and 1
-(Android and iOS push) are stored and listed, and nothing is sent.
+DEVICE_LOGS, which the delivery worker filters by the configuration's settings; like every
+subscriber it hears as the caller that created or last changed it, through the API key of that
+caller's token. ``os`` 0 and 1 (Android and iOS push) are stored and listed, and nothing is
+sent.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from sqlalchemy import Connection
 
 from nukiweb.domain.errors import InvalidParameter, NotFound
 from nukiweb.domain.identity import Caller
+from nukiweb.domain.limits import check_limit
+from nukiweb.domain.readers import require_readable
 from nukiweb.domain.webhooks import Feature, check_webhook_url
 from nukiweb.secrets import new_object_id
 from nukiweb.services.context import ServiceContext
 from nukiweb.services.webhook_subscriptions import new_subscriber
+from nukiweb.store import accounts as account_store
 from nukiweb.store import smartlocks as device_store
 from nukiweb.store import webhooks as store
 from nukiweb.store.webhooks import NotificationConfig
@@ -69,6 +74,9 @@ def create_notification(
 ) -> Notification:
     notification_id = new_object_id()
     with ctx.db.transaction() as conn:
+        account_store.lock_account(conn, caller.owner_account_id)
+        held = store.count_notifications(conn, caller.owner_account_id)
+        check_limit(held, ctx.limits.notifications, "notifications")
         checked = _check(ctx, conn, caller, body)
         sealed = ctx.secrets.seal(secrets.token_hex(20)) if checked.os == WEBHOOK else None
         store.insert_notification(
@@ -123,7 +131,14 @@ def update_notification(
             _subscribe(ctx, conn, caller, notification_id, checked.push_id, sealed)
         else:
             store.update_subscriber(
-                conn, subscriber.id, {"url": checked.push_id, "update_date": ctx.clock.now()}
+                conn,
+                subscriber.id,
+                {
+                    "url": checked.push_id,
+                    "reader_account_id": caller.account_id,
+                    "api_key_id": caller.api_key_id,
+                    "update_date": ctx.clock.now(),
+                },
             )
         config = _notification(conn, caller, notification_id)
     return _shown(ctx, config)
@@ -146,8 +161,8 @@ def _subscribe(
     new_subscriber(
         ctx,
         conn,
-        account_id=caller.owner_account_id,
-        api_key_id=None,
+        caller,
+        api_key_id=caller.api_key_id,
         kind=store.NOTIFICATION,
         notification_id=notification_id,
         url=url,
@@ -179,6 +194,7 @@ def _check(
         push_id = check_webhook_url(
             push_id, allow_local=ctx.allow_local_webhooks, parameter="pushId"
         )
+        require_readable(caller.scopes, caller.rights, [Feature.DEVICE_LOGS.value])
     elif not push_id or len(push_id) > MAX_PUSH_ID:
         raise InvalidParameter("pushId", body["pushId"])
     language = body.get("language") or "en"

@@ -2,22 +2,27 @@
 advanced API key with its central webhook (tag ApiKey), and the webhook logs of an API key.
 
 Subscribers hear only the events written after they subscribe: their cursor starts at the
-newest event. The delivery worker (nukiweb.webhooks) reads the rows written here.
+newest event. A caller subscribes only to what it may read (domain.readers); the subscriber
+keeps who subscribed and under which API key, and the delivery worker (nukiweb.webhooks)
+checks again, at each delivery, what they may read then.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
 
 from nukiweb.domain.errors import Conflict, InvalidParameter, NotFound
 from nukiweb.domain.identity import Caller
-from nukiweb.domain.webhooks import check_webhook_url, parse_features
+from nukiweb.domain.limits import check_limit
+from nukiweb.domain.readers import readable_features, require_readable
+from nukiweb.domain.webhooks import API_TRIGGERED, check_webhook_url, parse_features
 from nukiweb.services.context import ServiceContext
+from nukiweb.store import accounts as account_store
 from nukiweb.store import api_keys as key_store
 from nukiweb.store import webhooks as store
 from nukiweb.store.webhooks import AdvancedKey, Subscriber, WebhookLog
@@ -46,8 +51,8 @@ class AdvancedApiKey:
 def new_subscriber(
     ctx: ServiceContext,
     conn: Connection,
+    caller: Caller,
     *,
-    account_id: int,
     api_key_id: int | None,
     kind: str,
     url: str,
@@ -55,12 +60,14 @@ def new_subscriber(
     secret_box: str,
     notification_id: str | None = None,
 ) -> int:
-    """A subscriber row, ACTIVE, hearing what happens from now on."""
+    """A subscriber row, ACTIVE, hearing what happens from now on in the caller's account,
+    as far as the caller may read it with its credentials under ``api_key_id``."""
     now = ctx.clock.now()
     return store.insert_subscriber(
         conn,
         {
-            "account_id": account_id,
+            "account_id": caller.owner_account_id,
+            "reader_account_id": caller.account_id,
             "api_key_id": api_key_id,
             "kind": kind,
             "notification_id": notification_id,
@@ -94,12 +101,16 @@ def create_decentral(
 ) -> DecentralWebhook:
     checked_url = check_webhook_url(url, allow_local=ctx.allow_local_webhooks)
     parsed = parse_features(features)
+    require_readable(caller.scopes, caller.rights, parsed)
     secret = secrets.token_hex(32)
     with ctx.db.transaction() as conn:
+        account_store.lock_account(conn, caller.owner_account_id)
+        held = store.count_subscribers(conn, caller.owner_account_id, store.DECENTRAL)
+        check_limit(held, ctx.limits.decentral_webhooks, "decentral webhooks")
         subscriber_id = new_subscriber(
             ctx,
             conn,
-            account_id=caller.owner_account_id,
+            caller,
             api_key_id=caller.api_key_id,
             kind=store.DECENTRAL,
             url=checked_url,
@@ -139,6 +150,7 @@ def create_advanced_key(
     """Applies for an advanced API key, which nukiweb approves at once (status ACTIVE)."""
     url = check_webhook_url(application["webhookUrl"], allow_local=ctx.allow_local_webhooks)
     features = _central_features(application["type"], application["webhookFeatures"])
+    require_readable(caller.scopes, caller.rights, features)
     for field in ("name", "country", "description", "url", "email"):
         if not str(application[field]).strip():
             raise InvalidParameter(field, application[field], "It must not be empty.")
@@ -168,7 +180,7 @@ def create_advanced_key(
         new_subscriber(
             ctx,
             conn,
-            account_id=caller.owner_account_id,
+            caller,
             api_key_id=api_key_id,
             kind=store.CENTRAL,
             url=url,
@@ -191,6 +203,7 @@ def update_advanced_key(
     with ctx.db.transaction() as conn:
         key, webhook = _advanced(conn, caller, api_key_id)
         parsed = _central_features(key.type, features)
+        require_readable(caller.scopes, caller.rights, parsed)
         store.update_subscriber(
             conn, webhook.id, {"url": checked_url, "features": parsed, "update_date": now}
         )
@@ -250,4 +263,24 @@ def list_logs(
             before = store.log_seq(conn, api_key_id, older_than)
             if before is None:
                 raise InvalidParameter("id", older_than, "No such webhook log.")
-        return store.list_logs(conn, api_key_id, before, limit)
+        logs = store.list_logs(conn, api_key_id, before, limit)
+    # Advanced API results answer the key's own requests.
+    readable = readable_features(caller.scopes, caller.rights) | {API_TRIGGERED}
+    return [_shown(log, readable) for log in logs]
+
+
+def _shown(log: WebhookLog, readable: frozenset[str]) -> WebhookLog:
+    """The log as a caller that may read ``readable`` sees it: of an event it may not read
+    (now), the request's body names only the feature, and the response has no body (a
+    receiver may echo what it was sent)."""
+    # Logs written before their feature was kept: their body names it.
+    feature = log.feature or (log.request.get("body") or {}).get("feature")
+    if feature in readable:
+        return log
+    request = {name: value for name, value in log.request.items() if name != "body"}
+    if feature is not None:
+        request["body"] = {"feature": feature}
+    response = log.response
+    if response is not None:
+        response = {name: value for name, value in response.items() if name != "body"}
+    return replace(log, request=request, response=response)

@@ -113,6 +113,18 @@ def update_account(
         raise _email_taken() from None
 
 
+def lock_account(conn: Connection, account_id: int) -> None:
+    """Holds the account's row until the transaction ends, so that what counts an account's
+    API keys, tokens or subscribers and then adds one runs for one account at a time, in every
+    instance. An UPDATE (of nothing) rather than SELECT … FOR UPDATE: SQLite has no row locks,
+    but an UPDATE takes its write lock; run it first in the transaction."""
+    conn.execute(
+        update(accounts)
+        .where(accounts.c.account_id == account_id)
+        .values(update_date=accounts.c.update_date)
+    )
+
+
 def delete_account(conn: Connection, account_id: int) -> None:
     conn.execute(delete(accounts).where(accounts.c.account_id == account_id))
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Connection, Row, delete, insert, select, update
+from sqlalchemy import Column, Connection, Row, delete, func, insert, select, update
 
 from nukiweb.domain.accounts import ApiKey, ApiToken
 from nukiweb.domain.scopes import Scope
@@ -50,6 +50,11 @@ def list_api_keys(conn: Connection, account_id: int) -> list[ApiKey]:
     return [_api_key(row) for row in rows]
 
 
+def count_api_keys(conn: Connection, account_id: int) -> int:
+    counted = select(func.count()).where(api_keys.c.account_id == account_id)
+    return int(conn.execute(counted).scalar_one())
+
+
 def get_api_key(conn: Connection, account_id: int, api_key_id: int) -> ApiKey | None:
     row = conn.execute(
         select(api_keys).where(
@@ -78,6 +83,11 @@ def list_api_tokens(conn: Connection, api_key_id: int) -> list[ApiToken]:
         .order_by(api_tokens.c.creation_date, api_tokens.c.id)
     )
     return [_api_token(row) for row in rows]
+
+
+def count_api_tokens(conn: Connection, api_key_id: int) -> int:
+    counted = select(func.count()).where(api_tokens.c.api_key_id == api_key_id)
+    return int(conn.execute(counted).scalar_one())
 
 
 def get_api_token(conn: Connection, api_key_id: int, token_id: str) -> ApiToken | None:

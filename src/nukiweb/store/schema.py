@@ -285,6 +285,15 @@ webhook_subscribers = Table(
         nullable=True,
         index=True,
     ),
+    # Who subscribed: the account (the master or a sub-account) whose rights, and whose
+    # credentials under api_key_id, decide what it hears (domain.readers). It goes with them.
+    Column(
+        "reader_account_id",
+        Integer,
+        ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     # "decentral", "central" (an API key's advanced API webhook) or "notification".
     Column("kind", String(16), nullable=False),
     Column("notification_id", String(24), nullable=True, unique=True),
@@ -319,6 +328,8 @@ webhook_logs = Table(
     ),
     Column("account_id", Integer, nullable=False),
     Column("subscriber_id", Integer, nullable=False),
+    # The event's feature ("API" for an Advanced API result): whether a reader may see the body.
+    Column("feature", String(32), nullable=True),
     Column("request_id", String(36), nullable=True),
     Column("succeeded", Boolean, nullable=False),
     Column("response_status", Integer, nullable=True),

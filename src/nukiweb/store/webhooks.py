@@ -29,6 +29,7 @@ NOTIFICATION = "notification"
 class Subscriber:
     id: int
     account_id: int
+    reader_account_id: int
     api_key_id: int | None
     kind: str
     notification_id: str | None
@@ -62,6 +63,7 @@ class WebhookLog:
     id: str
     api_key_id: int
     account_id: int
+    feature: str | None
     request_id: str | None
     succeeded: bool
     response_status: int | None
@@ -119,6 +121,13 @@ def list_subscribers(conn: Connection, account_id: int, kind: str) -> list[Subsc
         .order_by(webhook_subscribers.c.id)
     )
     return [_subscriber(row) for row in rows]
+
+
+def count_subscribers(conn: Connection, account_id: int, kind: str) -> int:
+    counted = select(func.count()).where(
+        webhook_subscribers.c.account_id == account_id, webhook_subscribers.c.kind == kind
+    )
+    return int(conn.execute(counted).scalar_one())
 
 
 def get_subscriber(
@@ -265,6 +274,11 @@ def list_notifications(
     return [_notification(row) for row in conn.execute(statement)]
 
 
+def count_notifications(conn: Connection, account_id: int) -> int:
+    counted = select(func.count()).where(notifications.c.account_id == account_id)
+    return int(conn.execute(counted).scalar_one())
+
+
 def get_notification(
     conn: Connection, account_id: int, notification_id: str
 ) -> NotificationConfig | None:
@@ -283,6 +297,21 @@ def update_notification(conn: Connection, notification_id: str, values: dict[str
         .where(notifications.c.notification_id == notification_id)
         .values(**values)
     )
+
+
+def delete_subscribed_notifications(
+    conn: Connection, *, reader_account_id: int | None = None, api_key_id: int | None = None
+) -> None:
+    """The notification webhooks of a reader or an API key about to be deleted: their
+    subscribers go with it (by cascade), and the configurations with them."""
+    subscriber = webhook_subscribers.c
+    whose = (
+        subscriber.api_key_id == api_key_id
+        if reader_account_id is None
+        else subscriber.reader_account_id == reader_account_id
+    )
+    theirs = select(subscriber.notification_id).where(subscriber.kind == NOTIFICATION, whose)
+    conn.execute(delete(notifications).where(notifications.c.notification_id.in_(theirs)))
 
 
 def delete_notification(conn: Connection, notification_id: str) -> None:

@@ -25,10 +25,12 @@ from typing import Any
 import httpx
 
 from nukiweb.domain import webhooks as rules
+from nukiweb.domain.readers import readable_features
 from nukiweb.secrets import new_object_id
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import outbox
-from nukiweb.store.webhooks import insert_log
+from nukiweb.store.readers import reader_grant
+from nukiweb.store.webhooks import NOTIFICATION, insert_log
 from nukiweb.webhooks.addresses import (
     CheckedTransport,
     Resolver,
@@ -151,9 +153,15 @@ class DeliveryWorker:
             events = outbox.events_after(
                 conn, subscriber.account_id, subscriber.cursor, EVENTS_PER_TURN
             )
+            # What the subscriber may read now, looked up after the events: never older than
+            # any of them. Events it may not read are passed, not kept for later.
+            grant = reader_grant(
+                conn, subscriber.reader_account_id, subscriber.api_key_id, self._ctx.clock.now()
+            )
+        readable = readable_features(grant.scopes, grant.rights)
         cursor = subscriber.cursor
         for event in events:
-            delivered = await self._attempt(subscriber, event, cursor)
+            delivered = await self._attempt(subscriber, event, readable, cursor)
             if delivered is False:
                 return
             cursor = event.seq
@@ -161,14 +169,16 @@ class DeliveryWorker:
             with self._ctx.db.transaction() as conn:
                 outbox.record_attempt(conn, subscriber_id, self._owner, {"cursor": cursor})
 
-    async def _attempt(self, subscriber: Any, event: Any, cursor: int) -> bool | None:
+    async def _attempt(
+        self, subscriber: Any, event: Any, readable: frozenset[str], cursor: int
+    ) -> bool | None:
         """Sends ``event`` if the subscriber wants it: whether it was delivered (``None``: not
         wanted). Whatever goes wrong while preparing or sending it is this delivery's failure,
         recorded and retried like any other, so that no subscriber's data can make the worker
         spin. ``cursor``: past the events skipped before this one."""
         attempt = _Attempt(subscriber.url)
         try:
-            if not _wants(subscriber, event):
+            if not _wants(subscriber, event, readable):
                 return None
             payload = outbox.opened_payload(self._ctx.secrets, event.feature, event.payload)
             await self._send(subscriber, event.id, payload, attempt)
@@ -223,7 +233,7 @@ class DeliveryWorker:
             values = _outcome(current, event, attempt.succeeded, cursor, now)
             values |= {"last_duration": duration, "lease_until": now + LEASE}
             outbox.record_attempt(conn, subscriber.id, self._owner, values)
-            if subscriber.api_key_id is None or not keep_log:
+            if subscriber.api_key_id is None or subscriber.kind == NOTIFICATION or not keep_log:
                 return
             insert_log(
                 conn,
@@ -232,6 +242,7 @@ class DeliveryWorker:
                     "api_key_id": subscriber.api_key_id,
                     "account_id": subscriber.account_id,
                     "subscriber_id": subscriber.id,
+                    "feature": event.feature,
                     "request_id": attempt.payload.get("requestId"),
                     "succeeded": attempt.succeeded,
                     "response_status": attempt.status,
@@ -298,10 +309,10 @@ def _outcome(
     return values
 
 
-def _wants(subscriber: Any, event: Any) -> bool:
+def _wants(subscriber: Any, event: Any, readable: frozenset[str]) -> bool:
     if event.feature == rules.API_TRIGGERED:
         return bool(subscriber.kind == "central" and subscriber.api_key_id == event.api_key_id)
-    if event.feature not in (subscriber.features or []):
+    if event.feature not in (subscriber.features or []) or event.feature not in readable:
         return False
     if subscriber.kind == "notification":  # it hears DEVICE_LOGS, whose payloads are not sealed
         log_entry = event.payload.get("smartlockLog") or {}

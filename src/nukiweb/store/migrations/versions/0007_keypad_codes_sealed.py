@@ -7,7 +7,7 @@ Sealing needs nukiweb's secret key: ``Database.upgrade`` passes the ``SecretBox`
 upgraded without it (an empty one can).
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01
 """
 
@@ -23,7 +23,7 @@ from nukiweb.store import keypad_codes
 from nukiweb.store.outbox import SEALED_FEATURES, opened_payload, stored_payload
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
