@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from nukiweb.domain.identity import Caller
 from nukiweb.domain.scopes import ALL_SCOPES
 from nukiweb.runtime import build_context
 from nukiweb.secretbox import SecretBox
@@ -32,7 +33,7 @@ from tests.support import SIMULATION_START, ApiClient, running_server
 from tests.webhooks import Receiver, receiver
 
 CODE = 987654
-BEFORE = "0005"  # a revision with codes in clear
+BEFORE = "0006"  # the last revision with codes in clear
 
 # smartlock_auths as it was before: the code in clear, also in the device's copy.
 _old_auths = sa.table(
@@ -73,10 +74,12 @@ def seed_before(ctx: ServiceContext, hook: Receiver) -> tuple[str, int, str]:
                 creation_date=now, update_date=now,
             )
         )  # fmt: skip
+        owner = Caller(
+            account.account_id, account.account_id, None, ALL_SCOPES, token.id, token.api_key_id
+        )
         new_subscriber(
-            ctx, conn, account_id=account.account_id, api_key_id=token.api_key_id,
-            kind=webhook_store.DECENTRAL, url=hook.url, features=["DEVICE_AUTHS"],
-            secret_box=ctx.secrets.seal("secret"),
+            ctx, conn, owner, api_key_id=token.api_key_id, kind=webhook_store.DECENTRAL,
+            url=hook.url, features=["DEVICE_AUTHS"], secret_box=ctx.secrets.seal("secret"),
         )  # fmt: skip
         outbox.append(conn, {
             "id": new_object_id(), "account_id": account.account_id, "api_key_id": None,
@@ -85,7 +88,8 @@ def seed_before(ctx: ServiceContext, hook: Receiver) -> tuple[str, int, str]:
         })  # fmt: skip
         webhook_store.insert_log(conn, {
             "id": new_object_id(), "api_key_id": token.api_key_id,
-            "account_id": account.account_id, "subscriber_id": 0, "request_id": None,
+            "account_id": account.account_id, "subscriber_id": 0, "feature": "DEVICE_AUTHS",
+            "request_id": None,
             "succeeded": False, "response_status": None, "duration": 1,
             "request": {"headers": {}, "body": payload, "path": hook.url},
             "response": {"headers": {}, "body": {"error": "down"}, "path": hook.url},
