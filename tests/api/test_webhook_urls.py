@@ -72,7 +72,7 @@ def stored_subscriber(account: AccountFixture, url: str) -> int:
         return new_subscriber(
             ctx,
             conn,
-            account_id=account.account_id,
+            ctx.tokens.authenticate(f"Bearer {account.token}"),
             api_key_id=key_id(account.api),
             kind=store.DECENTRAL,
             url=url,
