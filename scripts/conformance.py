@@ -74,8 +74,10 @@ Where the vendor's service would let a caller do something that is unsafe, nukiw
 | OAuth2 redirect URIs | any URL without wildcards (doc §4.4) | `https`, or `http` to `127.0.0.1`, `[::1]` or `localhost`; no other scheme (`javascript:`, `data:`, `myapp://`), fragment or user info |
 | `PUT /api/key/{apiKeyId}/token`, `POST /api/key/{apiKeyId}/token/{id}` | the spec asks only for `account`, whatever scopes are granted | only scopes the calling token holds (`smartlock` holds `smartlock.readOnly`); else `403` |
 | `POST /account` with `password` or `email` | the spec asks only for `account`, of any token | not with an OAuth access token (`403`) |
+| `PUT /account/sub`, `POST /account/sub/{accountId}` | the spec asks only for `account`, whatever rights are given | only rights whose scopes the calling token holds; a sub-account's password or email only by a token that could give it all its rights, never by an OAuth token; else `403` |
+| `GET`, `DELETE /api/decentralWebhook`, `/notification` of a sub-account | undocumented | only the webhooks and notifications the sub-account made (their secrets sign what its master's receivers trust) |
 | webhooks and notifications | the spec asks only for `webhook.decentral`, `account` (central) or `smartlock.log` (notifications), whatever features are named | hear only what the account that subscribed may read with its credentials under the API key, checked at each delivery; subscribing to more is `403`; webhook logs hide what the reader may not read |
-| API keys, API tokens, decentral webhooks, notifications | the spec documents no limit | 20 API keys per account, 100 tokens per key, 20 decentral webhooks and 50 notifications per account with its sub-accounts (configurable); beyond, `409` |
+| API keys, API tokens, decentral webhooks, notifications, sub-accounts | the spec documents no limit | 20 API keys per account, 100 tokens per key, 20 decentral webhooks and 50 notifications per account with its sub-accounts, 100 sub-accounts (configurable); beyond, `409` |
 
 ## Operations the spec omits
 

@@ -69,6 +69,10 @@ MaxNotifications = Annotated[
         help="Notifications per account (with its sub-accounts).",
     ),
 ]
+MaxSubAccounts = Annotated[
+    int,
+    typer.Option(envvar="NUKIWEB_MAX_SUB_ACCOUNTS", min=1, help="Sub-accounts per account."),
+]
 
 
 def open_context(
@@ -146,6 +150,7 @@ def serve(
     max_tokens_per_api_key: MaxTokensPerApiKey = DEFAULT_LIMITS.tokens_per_api_key,
     max_decentral_webhooks: MaxDecentralWebhooks = DEFAULT_LIMITS.decentral_webhooks,
     max_notifications: MaxNotifications = DEFAULT_LIMITS.notifications,
+    max_sub_accounts: MaxSubAccounts = DEFAULT_LIMITS.sub_accounts,
 ) -> None:
     """Run the Web API server (migrating the store first)."""
     import uvicorn
@@ -170,6 +175,7 @@ def serve(
             tokens_per_api_key=max_tokens_per_api_key,
             decentral_webhooks=max_decentral_webhooks,
             notifications=max_notifications,
+            sub_accounts=max_sub_accounts,
         ),
     )
     abandon_interrupted_operations(ctx)

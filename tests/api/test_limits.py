@@ -1,4 +1,5 @@
-"""Per-account limits on API keys, API tokens per key, decentral webhooks and notifications:
+"""Per-account limits on API keys, API tokens per key, decentral webhooks, notifications and
+sub-accounts:
 409 with a JSON error beyond them, and nothing changed; simultaneous creates through two
 server instances on one store never pass a limit together."""
 
@@ -18,7 +19,9 @@ from nukiweb.services import api_keys
 from tests.contract.validation import ContractValidator
 from tests.support import AccountFixture, RunningServer, make_account, running_server, unique_email
 
-LIMITS = Limits(api_keys=3, tokens_per_api_key=3, decentral_webhooks=2, notifications=2)
+LIMITS = Limits(
+    api_keys=3, tokens_per_api_key=3, decentral_webhooks=2, notifications=2, sub_accounts=2
+)
 HOOK = "http://127.0.0.1:9/hook"
 
 
@@ -63,6 +66,13 @@ def notification_request(_account: AccountFixture) -> tuple[str, dict[str, Any]]
     return "/notification", {"pushId": HOOK, "os": 2, "settings": [{"triggerEvents": ["lock"]}]}
 
 
+def sub_account_request(_account: AccountFixture) -> tuple[str, dict[str, Any]]:
+    return "/account/sub", {
+        "email": unique_email("sub"), "password": "sub password", "name": "S", "rights": 0,
+        "language": "en",
+    }  # fmt: skip
+
+
 Request = Callable[[AccountFixture], tuple[str, dict[str, Any]]]
 
 
@@ -77,6 +87,7 @@ def count(account: AccountFixture, kind: str) -> int:
         "token": f"/api/key/{first_key(account)}/token",
         "webhook": "/api/decentralWebhook",
         "notification": "/notification",
+        "sub-account": "/account/sub",
     }
     return len(account.api.get(paths[kind]).json())
 
@@ -87,6 +98,7 @@ KINDS: list[tuple[str, Request, int, int, str]] = [
     ("token", token_request, LIMITS.tokens_per_api_key, 1, "API tokens: 3"),
     ("webhook", webhook_request, LIMITS.decentral_webhooks, 0, "decentral webhooks: 2"),
     ("notification", notification_request, LIMITS.notifications, 0, "notifications: 2"),
+    ("sub-account", sub_account_request, LIMITS.sub_accounts, 0, "sub-accounts: 2"),
 ]
 
 
@@ -149,20 +161,24 @@ def test_simultaneous_creates_never_pass_the_limit_together(
 
 
 def at_once(account: AccountFixture, make: Request, base_urls: list[str]) -> list[int]:
-    """The request sent through each of ``base_urls`` at once; the statuses."""
-    path, body = make(account)
+    """A request made by ``make`` sent through each of ``base_urls`` at once (each its own, so
+    that no other conflict, such as a taken email, decides); the statuses."""
+    requests = [make(account) for _ in base_urls]
     headers = {"Authorization": f"Bearer {account.token}"}
     start = threading.Barrier(len(base_urls))
     statuses: list[int] = []
     lock = threading.Lock()
 
-    def one(base_url: str) -> None:
+    def one(base_url: str, path: str, body: dict[str, Any]) -> None:
         start.wait()
         status = httpx.put(f"{base_url}{path}", json=body, headers=headers, timeout=30).status_code
         with lock:
             statuses.append(status)
 
-    threads = [threading.Thread(target=one, args=(url,)) for url in base_urls]
+    threads = [
+        threading.Thread(target=one, args=(url, *request))
+        for url, request in zip(base_urls, requests, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

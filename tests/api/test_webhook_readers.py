@@ -302,6 +302,33 @@ def test_a_deleted_sub_accounts_subscriptions_go_with_it(account: AccountFixture
     assert account.api.get("/notification").json() == []
 
 
+def test_a_sub_account_sees_and_manages_only_the_subscriptions_it_made(
+    account: AccountFixture,
+) -> None:
+    """Their secrets sign what the master's receivers trust: a sub-account that could read them
+    could forge its master's webhooks."""
+    api = account.api
+    masters = subscribe(api, "decentral", "http://127.0.0.1:9/m", ["DEVICE_LOGS"]).json()
+    notification = {"pushId": "http://127.0.0.1:9/n", "os": 2,
+                    "settings": [{"triggerEvents": ["lock"]}]}  # fmt: skip
+    master_notification = api.put("/notification", json=notification).json()
+    sub = sub_client(account, create_sub(account, DECENTRAL | Rights.VIEW_LOGS))
+
+    assert sub.get("/api/decentralWebhook").json() == []
+    assert sub.delete(f"/api/decentralWebhook/{masters['id']}").status_code == 404
+    assert sub.get("/notification").json() == []
+    notification_path = f"/notification/{master_notification['notificationId']}"
+    assert sub.get(notification_path).status_code == 404
+    assert sub.post(notification_path, json=notification).status_code == 404
+    assert sub.delete(notification_path).status_code == 404
+
+    own = subscribe(sub, "decentral", "http://127.0.0.1:9/s", ["DEVICE_LOGS"]).json()
+    assert [hook["id"] for hook in sub.get("/api/decentralWebhook").json()] == [own["id"]]
+    listed = [hook["id"] for hook in api.get("/api/decentralWebhook").json()]
+    assert listed == [masters["id"], own["id"]]
+    assert api.get(notification_path).json()["secret"] == master_notification["secret"]
+
+
 # --- webhook logs ----------------------------------------------------------------------------
 
 

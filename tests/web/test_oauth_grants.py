@@ -158,3 +158,29 @@ def test_an_oauth_token_hears_only_what_its_scopes_read(
         lambda got: any(r.json.get("accountUser", {}).get("name") == "Marker 2" for r in got)
     )
     assert sum(r.json.get("feature") == "DEVICE_AUTHS" for r in users) == 1
+
+
+def test_an_oauth_token_may_not_take_over_a_sub_account(
+    server: RunningServer,
+    account: AccountFixture,
+    app: OAuthApp,
+    web: WebClient,
+    contract: ContractValidator,
+) -> None:
+    """Not by making one with every right, nor by setting an existing one's password or
+    email: either would let the app sign in to the pages with more than was consented to."""
+    sub = account.api.put(
+        "/account/sub",
+        json={"email": "sub-" + account.email, "password": "sub password", "name": "Sub",
+              "rights": 0, "language": "en"},
+    ).json()  # fmt: skip
+    scope = "account smartlock.readOnly"
+    api = ApiClient(server, oauth_tokens(server, app, web, scope)["access_token"], contract)
+    everything = {"email": "x-" + account.email, "password": "app password", "name": "App",
+                  "rights": 127, "language": "en"}  # fmt: skip
+    assert api.put("/account/sub", json=everything).status_code == 403
+    for change in ({"password": "app password"}, {"email": "app-" + account.email}):
+        refused = api.post(f"/account/sub/{sub['accountId']}", json={"language": "en", **change})
+        assert refused.status_code == 403, refused.text
+    assert account.api.get(f"/account/sub/{sub['accountId']}").json()["email"] == sub["email"]
+    api.close()

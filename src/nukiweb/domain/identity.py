@@ -33,6 +33,13 @@ class Caller:
     def is_sub_account(self) -> bool:
         return self.rights is not None
 
+    @property
+    def own_subscriptions_only(self) -> int | None:
+        """Whose webhooks and notifications the caller sees and manages, when not every one of
+        its account's: a sub-account only those it made (their secrets sign what its master's
+        receivers trust), a master account all (``None``)."""
+        return self.account_id if self.is_sub_account else None
+
     def require_scope(self, accepted: tuple[str, ...]) -> None:
         if not grants(self.scopes, accepted):
             raise Unauthorized

@@ -20,6 +20,8 @@ class Limits:
     """Decentral webhooks of a master account and its sub-accounts together."""
     notifications: int = 50
     """Notification configurations of a master account and its sub-accounts together."""
+    sub_accounts: int = 100
+    """Sub-accounts of a master account: each has API keys, tokens and webhooks of its own."""
 
 
 def check_limit(count: int, limit: int, what: str, whose: str = "This account") -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from enum import IntFlag
 
+from nukiweb.domain.scopes import Scope
+
 
 class Rights(IntFlag):
     NONE = 0
@@ -70,3 +72,32 @@ def _smartlock_rights(method: str, path: str) -> Rights:
     if path == "/bulk-web-config":
         return Rights.MANAGE_CONFIG
     return Rights.MANAGE_SMARTLOCK
+
+
+# What a token must hold to give a sub-account a right: a scope of every operation the right
+# opens (tests/contract/test_reading_tables.py checks this against the vendor's operation
+# table). A sub-account signs in to the pages, where its rights are all that limit it, so
+# giving it a right is giving a token the scopes of that right.
+SCOPES_OF_RIGHT: dict[Rights, frozenset[Scope]] = {
+    Rights.MANAGE_SMARTLOCK: frozenset({Scope.SMARTLOCK, Scope.ACCOUNT, Scope.WEBHOOK_DECENTRAL}),
+    Rights.OPERATE_SMARTLOCK: frozenset({Scope.SMARTLOCK_ACTION}),
+    Rights.MANAGE_CONFIG: frozenset({Scope.SMARTLOCK_CONFIG}),
+    Rights.MANAGE_AUTHORIZATIONS: frozenset({Scope.SMARTLOCK_AUTH}),
+    Rights.VIEW_LOGS: frozenset({Scope.SMARTLOCK_LOG}),
+    Rights.MANAGE_SUB_ACCOUNTS: frozenset({Scope.ACCOUNT}),
+    Rights.CREATE_SMARTLOCKS: frozenset({Scope.SMARTLOCK_CREATE}),
+}
+# Any right lets a sub-account read the devices (``ANY_RIGHT``): a token that may not read
+# them may give none.
+_READING_DEVICES = frozenset({Scope.SMARTLOCK, Scope.SMARTLOCK_READ_ONLY})
+
+
+def grantable_rights(scopes: frozenset[Scope]) -> Rights:
+    """The rights a token holding ``scopes`` may give a sub-account."""
+    if not scopes & _READING_DEVICES:
+        return Rights.NONE
+    granted = Rights.NONE
+    for right, needed in SCOPES_OF_RIGHT.items():
+        if needed <= scopes:
+            granted |= right
+    return granted

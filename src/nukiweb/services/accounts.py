@@ -9,13 +9,14 @@ from nukiweb.domain import accounts as rules
 from nukiweb.domain.accounts import Account
 from nukiweb.domain.errors import Forbidden, InvalidParameter, NotFound
 from nukiweb.domain.identity import Caller
+from nukiweb.domain.limits import check_limit
+from nukiweb.domain.rights import Rights, grantable_rights
 from nukiweb.secrets import hash_password
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import accounts as store
 from nukiweb.store import api_keys as key_store
 from nukiweb.store import oauth as oauth_store
 from nukiweb.store import web_sessions as session_store
-from nukiweb.store import webhooks as webhook_store
 
 DEFAULT_CONFIG = {"alexaPin": "", "gactionsHomePin": ""}
 
@@ -89,9 +90,10 @@ def update_my_account(
 
 
 def delete_my_account(ctx: ServiceContext, caller: Caller) -> None:
-    """Deletes the account with its sub-accounts, API keys, tokens and subscriptions."""
+    """Deletes the account with its sub-accounts, API keys, tokens and subscriptions (and, for
+    a sub-account, the webhooks and notifications it made in its master's account)."""
     with ctx.db.transaction() as conn:
-        _delete_account(conn, caller.account_id)
+        store.delete_account(conn, caller.account_id)
     ctx.tokens.invalidate()
 
 
@@ -131,12 +133,16 @@ def create_sub_account(
     language: str,
     profile: dict[str, Any] | None,
 ) -> Account:
+    """A sub-account of the caller's master account, with rights the caller may give."""
     email = rules.check_email(email)
     values = _new_account_values(ctx, email, password, name, language)
     values["master_account_id"] = caller.owner_account_id
-    values["rights"] = int(rules.check_rights(rights, caller.rights))
+    values["rights"] = int(_grantable(caller, rules.check_rights(rights, caller.rights)))
     values["profile"] = profile
     with ctx.db.transaction() as conn:
+        store.lock_account(conn, caller.owner_account_id)
+        held = store.count_sub_accounts(conn, caller.owner_account_id)
+        check_limit(held, ctx.limits.sub_accounts, "sub-accounts")
         account_id = store.insert_account(conn, values)
         account = store.get_account(conn, account_id)
     assert account is not None
@@ -151,12 +157,22 @@ def get_sub_account(ctx: ServiceContext, caller: Caller, account_id: int) -> Acc
 def update_sub_account(
     ctx: ServiceContext, caller: Caller, account_id: int, changes: Mapping[str, Any]
 ) -> None:
-    """``POST /account/sub/{accountId}``; a new password destroys the sub-account's tokens."""
+    """``POST /account/sub/{accountId}``; a new password destroys the sub-account's tokens.
+    Whoever may sign in as a sub-account holds its rights: a token may give it only rights it
+    may give, and set its password or email only if it may give every right it holds; an
+    OAuth2 app never may, as for the account itself."""
     values = _account_changes({k: v for k, v in changes.items() if k != "rights"})
     if changes.get("rights") is not None:
-        values["rights"] = int(rules.check_rights(int(changes["rights"]), caller.rights))
+        wanted = rules.check_rights(int(changes["rights"]), caller.rights)
+        values["rights"] = int(_grantable(caller, wanted))
     with ctx.db.transaction() as conn:
-        _sub_account(conn, caller, account_id)
+        sub = _sub_account(conn, caller, account_id)
+        if "password_hash" in values or "email" in values:
+            if caller.oauth:
+                raise Forbidden(
+                    "An OAuth access token may not change a sub-account's password or email."
+                )
+            _grantable(caller, Rights(sub.rights or 0))
         store.update_account(conn, account_id, values, ctx.clock.now())
         if "password_hash" in values:
             _revoke_credentials(conn, account_id, api_tokens=True)
@@ -166,15 +182,8 @@ def update_sub_account(
 def delete_sub_account(ctx: ServiceContext, caller: Caller, account_id: int) -> None:
     with ctx.db.transaction() as conn:
         _sub_account(conn, caller, account_id)
-        _delete_account(conn, account_id)
+        store.delete_account(conn, account_id)
     ctx.tokens.invalidate()
-
-
-def _delete_account(conn: Any, account_id: int) -> None:
-    """Its rows go with it; so do the notifications it subscribed to in its master's
-    account."""
-    webhook_store.delete_subscribed_notifications(conn, reader_account_id=account_id)
-    store.delete_account(conn, account_id)
 
 
 def _revoke_credentials(conn: Any, account_id: int, *, api_tokens: bool) -> None:
@@ -184,6 +193,17 @@ def _revoke_credentials(conn: Any, account_id: int, *, api_tokens: bool) -> None
         key_store.delete_account_tokens(conn, account_id)
     oauth_store.delete_account_grants(conn, account_id)
     session_store.delete_account_sessions(conn, account_id)
+
+
+def _grantable(caller: Caller, rights: Rights) -> Rights:
+    """``rights``, if the caller's token may give them to a sub-account, else ``Forbidden``."""
+    missing = rights & ~grantable_rights(caller.scopes)
+    if missing:
+        raise Forbidden(
+            f"This token may not give a sub-account the rights {int(missing)}: "
+            "it lacks their scopes."
+        )
+    return rights
 
 
 def _sub_account(conn: Any, caller: Caller, account_id: int) -> Account:

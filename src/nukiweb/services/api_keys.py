@@ -81,7 +81,7 @@ def delete_api_key(ctx: ServiceContext, caller: Caller, api_key_id: int) -> None
     them."""
     with ctx.db.transaction() as conn:
         _api_key(conn, caller, api_key_id)
-        webhook_store.delete_subscribed_notifications(conn, api_key_id=api_key_id)
+        webhook_store.delete_subscribed_notifications(conn, api_key_id)
         store.delete_api_key(conn, api_key_id)
     ctx.tokens.invalidate()
 

@@ -59,7 +59,9 @@ def list_notifications(
     ctx: ServiceContext, caller: Caller, reference_id: str | None
 ) -> list[Notification]:
     with ctx.db.read() as conn:
-        configs = store.list_notifications(conn, caller.owner_account_id, reference_id)
+        configs = store.list_notifications(
+            conn, caller.owner_account_id, reference_id, caller.own_subscriptions_only
+        )
     return [_shown(ctx, config) for config in configs]
 
 
@@ -84,6 +86,7 @@ def create_notification(
             {
                 "notification_id": notification_id,
                 "account_id": caller.owner_account_id,
+                "reader_account_id": caller.account_id,
                 "reference_id": checked.reference_id,
                 "push_id": checked.push_id,
                 "os": checked.os,
@@ -115,6 +118,7 @@ def update_notification(
             conn,
             notification_id,
             {
+                "reader_account_id": caller.account_id,
                 "reference_id": checked.reference_id,
                 "push_id": checked.push_id,
                 "os": checked.os,
@@ -172,7 +176,9 @@ def _subscribe(
 
 
 def _notification(conn: Connection, caller: Caller, notification_id: str) -> NotificationConfig:
-    config = store.get_notification(conn, caller.owner_account_id, notification_id)
+    config = store.get_notification(
+        conn, caller.owner_account_id, notification_id, caller.own_subscriptions_only
+    )
     if config is None:
         raise NotFound("notification", notification_id)
     return config

@@ -92,7 +92,9 @@ def new_subscriber(
 def list_decentral(ctx: ServiceContext, caller: Caller) -> list[DecentralWebhook]:
     """With their secrets, as the vendor lists them."""
     with ctx.db.read() as conn:
-        subscribers = store.list_subscribers(conn, caller.owner_account_id, store.DECENTRAL)
+        subscribers = store.list_subscribers(
+            conn, caller.owner_account_id, store.DECENTRAL, caller.own_subscriptions_only
+        )
     return [_decentral(ctx, subscriber) for subscriber in subscribers]
 
 
@@ -122,7 +124,14 @@ def create_decentral(
 
 def delete_decentral(ctx: ServiceContext, caller: Caller, webhook_id: int) -> None:
     with ctx.db.transaction() as conn:
-        if store.get_subscriber(conn, caller.owner_account_id, store.DECENTRAL, webhook_id) is None:
+        subscriber = store.get_subscriber(
+            conn,
+            caller.owner_account_id,
+            store.DECENTRAL,
+            webhook_id,
+            caller.own_subscriptions_only,
+        )
+        if subscriber is None:
             raise NotFound("decentral webhook", webhook_id)
         store.delete_subscriber(conn, webhook_id)
 

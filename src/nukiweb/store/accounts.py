@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from nukiweb.domain.accounts import Account
@@ -87,6 +87,11 @@ def list_sub_accounts(conn: Connection, master_account_id: int) -> list[Account]
         .order_by(accounts.c.account_id)
     )
     return [_account(row) for row in rows]
+
+
+def count_sub_accounts(conn: Connection, master_account_id: int) -> int:
+    counted = select(func.count()).where(accounts.c.master_account_id == master_account_id)
+    return int(conn.execute(counted).scalar_one())
 
 
 def find_credentials(conn: Connection, email_key: str) -> tuple[int, str] | None:

@@ -369,6 +369,15 @@ notifications = Table(
     metadata,
     Column("notification_id", String(24), primary_key=True),
     _account_id(index=True),
+    # Who configured it (the master or a sub-account): whose rights decide what its webhook
+    # hears, and who sees it besides the master. It goes with that account.
+    Column(
+        "reader_account_id",
+        Integer,
+        ForeignKey("accounts.account_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     Column("reference_id", String(100), nullable=True),
     Column("push_id", Text, nullable=False),
     Column("os", Integer, nullable=False),

@@ -78,6 +78,7 @@ class WebhookLog:
 class NotificationConfig:
     notification_id: str
     account_id: int
+    reader_account_id: int
     reference_id: str | None
     push_id: str
     os: int
@@ -114,13 +115,16 @@ def insert_subscriber(conn: Connection, values: dict[str, Any]) -> int:
     return int(key[0])
 
 
-def list_subscribers(conn: Connection, account_id: int, kind: str) -> list[Subscriber]:
-    rows = conn.execute(
-        select(*_SUBSCRIBER_COLUMNS)
-        .where(webhook_subscribers.c.account_id == account_id, webhook_subscribers.c.kind == kind)
-        .order_by(webhook_subscribers.c.id)
+def list_subscribers(
+    conn: Connection, account_id: int, kind: str, reader_account_id: int | None = None
+) -> list[Subscriber]:
+    """The account's subscribers of a kind; only those of one reader when it is given."""
+    statement = select(*_SUBSCRIBER_COLUMNS).where(
+        webhook_subscribers.c.account_id == account_id, webhook_subscribers.c.kind == kind
     )
-    return [_subscriber(row) for row in rows]
+    if reader_account_id is not None:
+        statement = statement.where(webhook_subscribers.c.reader_account_id == reader_account_id)
+    return [_subscriber(row) for row in conn.execute(statement.order_by(webhook_subscribers.c.id))]
 
 
 def count_subscribers(conn: Connection, account_id: int, kind: str) -> int:
@@ -131,15 +135,21 @@ def count_subscribers(conn: Connection, account_id: int, kind: str) -> int:
 
 
 def get_subscriber(
-    conn: Connection, account_id: int, kind: str, subscriber_id: int
+    conn: Connection,
+    account_id: int,
+    kind: str,
+    subscriber_id: int,
+    reader_account_id: int | None = None,
 ) -> Subscriber | None:
-    row = conn.execute(
-        select(*_SUBSCRIBER_COLUMNS).where(
-            webhook_subscribers.c.account_id == account_id,
-            webhook_subscribers.c.kind == kind,
-            webhook_subscribers.c.id == subscriber_id,
-        )
-    ).first()
+    """The account's subscriber; ``None`` if it is another reader's when one is given."""
+    statement = select(*_SUBSCRIBER_COLUMNS).where(
+        webhook_subscribers.c.account_id == account_id,
+        webhook_subscribers.c.kind == kind,
+        webhook_subscribers.c.id == subscriber_id,
+    )
+    if reader_account_id is not None:
+        statement = statement.where(webhook_subscribers.c.reader_account_id == reader_account_id)
+    row = conn.execute(statement).first()
     return None if row is None else _subscriber(row)
 
 
@@ -265,11 +275,17 @@ def insert_notification(conn: Connection, values: dict[str, Any]) -> None:
 
 
 def list_notifications(
-    conn: Connection, account_id: int, reference_id: str | None
+    conn: Connection,
+    account_id: int,
+    reference_id: str | None,
+    reader_account_id: int | None = None,
 ) -> list[NotificationConfig]:
+    """The account's configurations; only those of one reader when it is given."""
     statement = select(notifications).where(notifications.c.account_id == account_id)
     if reference_id is not None:
         statement = statement.where(notifications.c.reference_id == reference_id)
+    if reader_account_id is not None:
+        statement = statement.where(notifications.c.reader_account_id == reader_account_id)
     statement = statement.order_by(notifications.c.creation_date, notifications.c.notification_id)
     return [_notification(row) for row in conn.execute(statement)]
 
@@ -280,14 +296,16 @@ def count_notifications(conn: Connection, account_id: int) -> int:
 
 
 def get_notification(
-    conn: Connection, account_id: int, notification_id: str
+    conn: Connection, account_id: int, notification_id: str, reader_account_id: int | None = None
 ) -> NotificationConfig | None:
-    row = conn.execute(
-        select(notifications).where(
-            notifications.c.account_id == account_id,
-            notifications.c.notification_id == notification_id,
-        )
-    ).first()
+    """The account's configuration; ``None`` if it is another reader's when one is given."""
+    statement = select(notifications).where(
+        notifications.c.account_id == account_id,
+        notifications.c.notification_id == notification_id,
+    )
+    if reader_account_id is not None:
+        statement = statement.where(notifications.c.reader_account_id == reader_account_id)
+    row = conn.execute(statement).first()
     return None if row is None else _notification(row)
 
 
@@ -299,17 +317,12 @@ def update_notification(conn: Connection, notification_id: str, values: dict[str
     )
 
 
-def delete_subscribed_notifications(
-    conn: Connection, *, reader_account_id: int | None = None, api_key_id: int | None = None
-) -> None:
-    """The notification webhooks of a reader or an API key about to be deleted: their
-    subscribers go with it (by cascade), and the configurations with them."""
+def delete_subscribed_notifications(conn: Connection, api_key_id: int) -> None:
+    """The notification webhooks of an API key about to be deleted: their subscribers go with
+    it (by cascade), and the configurations with them. (Those of an account that is deleted go
+    with it by cascade.)"""
     subscriber = webhook_subscribers.c
-    whose = (
-        subscriber.api_key_id == api_key_id
-        if reader_account_id is None
-        else subscriber.reader_account_id == reader_account_id
-    )
+    whose = subscriber.api_key_id == api_key_id
     theirs = select(subscriber.notification_id).where(subscriber.kind == NOTIFICATION, whose)
     conn.execute(delete(notifications).where(notifications.c.notification_id.in_(theirs)))
 
