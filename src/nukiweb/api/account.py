@@ -20,9 +20,10 @@ from nukiweb.api.models.account import (
     AccountUpdate,
     MyAccount,
 )
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.services import accounts
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 @operation(router, "AccountsResource_get_get", response_model=MyAccount)

@@ -13,9 +13,10 @@ from nukiweb.api.endpoint import (
     operation,
 )
 from nukiweb.api.models.authorization import AccountUser, AccountUserCreate, AccountUserUpdate
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.services import account_users
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 @operation(router, "AccountUsersResource_get_get", response_model=list[AccountUser])

@@ -11,10 +11,11 @@ from nukiweb.api.endpoint import authorized, checked_smartlock_id, json_response
 from nukiweb.api.models.authorization import SmartlocksAuthCreate
 from nukiweb.api.models.common import ResponseModel
 from nukiweb.api.models.smartlock import SmartlockActionRequest
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.api.smartlock_auth import new_authorization
 from nukiweb.services import advanced
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 class AdvancedConfirmationResponse(ResponseModel):

@@ -14,9 +14,10 @@ from nukiweb.api.endpoint import (
     operation,
 )
 from nukiweb.api.models.webhooks import DecentralWebhook, DecentralWebhookCreate, WebhookLog
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.services import webhook_subscriptions
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 @operation(router, "DecentralWebhooksResource_get_get", response_model=list[DecentralWebhook])

@@ -22,9 +22,10 @@ from nukiweb.api.models.api_key import (
     ApiKeyUpdate,
 )
 from nukiweb.api.models.webhooks import AdvancedApiKey, AdvancedApiKeyCreate, AdvancedApiKeyUpdate
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.services import api_keys, webhook_subscriptions
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 @operation(router, "ApiKeysResource_get_get", response_model=list[ApiKey])

@@ -52,6 +52,8 @@ def validation_message(error: RequestValidationError) -> str:
     """The vendor's sentence for the first invalid value: "The supplied value 'x' for parameter
     'y' is not valid."."""
     first = error.errors()[0]
+    if first.get("type") == "json_invalid":
+        return f"The request body is not valid JSON: {first.get('ctx', {}).get('error')}."
     location = [str(part) for part in first.get("loc", ()) if not isinstance(part, int)]
     parameter = ".".join(location[1:]) or (location[0] if location else "body")
     value = None if first.get("type") == "missing" else first.get("input")

@@ -12,9 +12,10 @@ from nukiweb.api.endpoint import (
     operation,
 )
 from nukiweb.api.models.webhooks import Notification, NotificationBody
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.services import notifications
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 @operation(router, "NotificationsResource_get_get", response_model=list[Notification])

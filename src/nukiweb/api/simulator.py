@@ -18,9 +18,10 @@ from nukiweb.api.endpoint import (
     token_call,
 )
 from nukiweb.api.models.common import RequestModel, ResponseModel
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.services import simulator
 
-router = APIRouter(prefix="/simulator", tags=["Simulator"])
+router = APIRouter(prefix="/simulator", tags=["Simulator"], route_class=CheckedRoute)
 
 
 class SimulatedBridge(ResponseModel):

@@ -27,10 +27,11 @@ from nukiweb.api.models.smartlock import (
     SmartlockUpdate,
     SmartlockWebConfigUpdate,
 )
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.api.smartlock_views import smartlock
 from nukiweb.services import smartlocks
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 @operation(router, "SmartlocksResource_get_get", response_model=list[Smartlock])

@@ -22,10 +22,11 @@ from nukiweb.api.models.authorization import (
     SmartlockAuthWithSharedKeyCreate,
     SmartlocksAuthCreate,
 )
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.services import authorizations
 from nukiweb.services.authorizations import NewAuthorization
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 AuthorizationId = Annotated[str, Path(max_length=24)]
 

@@ -14,12 +14,13 @@ from nukiweb.api.endpoint import (
     operation,
 )
 from nukiweb.api.models.smartlock import SmartlockLog
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.api.smartlock_views import smartlock_log
 from nukiweb.domain.smartlocks import LogQuery
 from nukiweb.services import smartlock_logs
 from nukiweb.services.smartlock_logs import DEFAULT_LIMIT, parse_date
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 @operation(router, "SmartlocksLogsResource_get_get", response_model=list[SmartlockLog])
