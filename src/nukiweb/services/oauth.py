@@ -56,6 +56,13 @@ TOKEN_TYPE = "bearer"  # noqa: S105 - the vendor's spelling (doc §4.4.1.5)
 AUTHORIZATION_ENDPOINT = "authorization_endpoint"
 _CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 _SCOPE_SEPARATOR = re.compile(r"[\s,]+")
+# The syntax RFC 6749 (Appendix A) gives the parameters that Authlib writes into an error's
+# description, whose characters the RFC restricts (Authlib raises ValueError for others): a
+# value outside it names no response type and no redirect URI a client could have registered.
+_PARAMETER_SYNTAX = {
+    "response_type": re.compile(r"[A-Za-z0-9_]+( [A-Za-z0-9_]+)*"),
+    "redirect_uri": re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+"),  # RFC 3986's
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +87,9 @@ class OAuthRequest(OAuth2Request):  # type: ignore[misc]
         super().__init__(method, uri, headers=headers)
         self.conn = conn
         self.payload = _Payload(parameters)
+        for name, syntax in _PARAMETER_SYNTAX.items():
+            if not all(syntax.fullmatch(value) for value in self.payload.datalist.get(name, [])):
+                raise InvalidRequestError(f"Invalid '{name}' in request.")
 
     @property
     def args(self) -> dict[str, str]:
@@ -199,7 +209,9 @@ def requested_scopes(scope: str | None) -> frozenset[Scope]:
     try:
         parsed = parse_scopes(names, "scope")
     except InvalidParameter as error:
-        raise InvalidScopeError(f"Unknown scope in '{scope}'.") from error
+        # Not the value sent: an error's description holds only some ASCII (RFC 6749 §5.2).
+        known = " ".join(sorted(Scope))
+        raise InvalidScopeError(f"Unknown scope: the scopes are {known}.") from error
     if not parsed:
         raise InvalidScopeError("Request at least one scope.")
     return parsed
