@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
+"""The spec's int64, and the most any integer column can hold: the bound of every integer a
+client sends that has none narrower (beyond it, SQLite's driver raises and PostgreSQL refuses)."""
+SmartlockIdValue = Annotated[int, Field(ge=0, le=INT64_MAX)]
 
 
 def format_datetime(value: datetime) -> str:
