@@ -129,9 +129,10 @@ class Database:
         connection."""
         self._readers.connection = self.engine.connect()
 
-    def upgrade(self) -> None:
-        """Bring the schema to the newest migration. Several processes may start at once: the
-        migration runs in one transaction that holds the database's migration lock."""
+    def upgrade(self, revision: str = "head") -> None:
+        """Bring the schema to the newest migration (or to ``revision``). Several processes
+        may start at once: the migration runs in one transaction that holds the database's
+        migration lock."""
         config = Config()
         config.set_main_option("script_location", str(files("nukiweb.store") / "migrations"))
         # Alembic keeps its migration context in module globals: one migration per process.
@@ -144,7 +145,7 @@ class Database:
                 _begin_immediate(connection)
             config.attributes["connection"] = connection
             try:
-                command.upgrade(config, "head")
+                command.upgrade(config, revision)
                 connection.commit()
             finally:
                 if not self.is_postgresql:
