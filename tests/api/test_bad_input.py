@@ -326,3 +326,57 @@ def test_every_path_id_is_bounded() -> None:
             limits = {type(item).__name__ for item in parameter.field_info.metadata}
             expected = {"Ge", "Le"} if parameter.field_info.annotation is int else {"MaxLen"}
             assert expected <= limits, (route.path, parameter.name, limits)
+
+
+# --- dates UTC cannot write -------------------------------------------------------------------
+
+# Instants whose UTC date is before year 1 or after 9999, which nothing can store or write.
+BEYOND_UTC = ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"]
+
+
+def authorization_body(account: AccountFixture) -> dict[str, Any]:
+    user = account.api.put("/account/user", json={"email": unique_email(), "name": "Guest"})
+    assert user.status_code == 200, user.text
+    return {"name": "Guest", "remoteAllowed": True, "accountUserId": user.json()["accountUserId"]}
+
+
+@pytest.mark.parametrize("date", BEYOND_UTC)
+@pytest.mark.parametrize("field", ["allowedFromDate", "allowedUntilDate"])
+def test_a_date_utc_cannot_write_is_400_and_changes_nothing(
+    account: AccountFixture, date: str, field: str
+) -> None:
+    lock = add_device(account, 4)
+    body = authorization_body(account) | {field: date}
+
+    response = account.api.put(f"/smartlock/{lock}/auth", json=body)
+
+    assert response.status_code == 400, response.text
+    assert f"'{field}'" in response.json()["detailMessage"]
+    assert account.api.get(f"/smartlock/{lock}/auth").json() == []
+
+
+def test_the_last_date_utc_can_write_is_welcome(account: AccountFixture) -> None:
+    lock = add_device(account, 4)
+    body = authorization_body(account) | {
+        "allowedFromDate": "0001-01-01T00:00:00Z",
+        "allowedUntilDate": "9999-12-31T23:59:59+00:00",
+    }
+
+    assert account.api.put(f"/smartlock/{lock}/auth", json=body).status_code == 204
+
+    (created,) = account.api.get(f"/smartlock/{lock}/auth").json()
+    assert created["allowedUntilDate"] == "9999-12-31T23:59:59.000Z"
+
+
+@pytest.mark.parametrize("path", ["/smartlock/log", "/smartlock/{smartlockId}/log"])
+@pytest.mark.parametrize("date", BEYOND_UTC)
+@pytest.mark.parametrize("name", ["fromDate", "toDate"])
+def test_a_log_filter_date_utc_cannot_write_is_400(
+    account: AccountFixture, path: str, date: str, name: str
+) -> None:
+    url = path.replace("{smartlockId}", str(add_device(account, 4)))
+
+    response = account.api.get(url, params={name: date})
+
+    assert response.status_code == 400, response.text
+    assert f"'{name}'" in response.json()["detailMessage"]
