@@ -240,6 +240,20 @@ def test_authorization_types_beyond_64_bits_are_400(
     assert "'types'" in response.json()["detailMessage"]
 
 
+def test_an_id_in_a_body_beyond_its_type_is_400_and_changes_nothing(
+    account: AccountFixture,
+) -> None:
+    """A stored setting answers what was sent: a smartlockId beyond int64 would break the
+    answer's schema."""
+    stale = {"web": {"removedStaledDevices": [{"smartlockId": 2**64}]}}
+
+    response = account.api.put("/account/setting", json=stale)
+
+    assert response.status_code == 400, response.text
+    assert "'web.removedStaledDevices.smartlockId'" in response.json()["detailMessage"]
+    assert account.api.get("/account/setting").status_code == 404
+
+
 # --- ids that name nothing --------------------------------------------------------------------
 
 INT32_IDS = [2**31 - 1, 2**31, -1, 2**63, 2**64, 10**30]

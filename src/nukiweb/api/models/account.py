@@ -7,7 +7,7 @@ from typing import Self
 
 from pydantic import Field
 
-from nukiweb.api.models.common import ApiDateTime, RequestModel, ResponseModel
+from nukiweb.api.models.common import ApiDateTime, RequestModel, ResponseModel, SmartlockIdValue
 from nukiweb.domain.accounts import Account as AccountRecord
 
 
@@ -109,7 +109,7 @@ class DeviceSortType(StrEnum):
 
 
 class StaleDevice(RequestModel):
-    smartlockId: int | None = None
+    smartlockId: SmartlockIdValue | None = None
     name: str | None = Field(default=None, max_length=100)
     read: bool | None = None
 
