@@ -3,6 +3,7 @@ refreshes and calls the API; the server refuses what RFC 6749 says it must."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
@@ -439,3 +440,18 @@ def test_token_endpoint_errors_are_rfc_6749_json(server: RunningServer, app: OAu
     assert missing.json()["error"] == "invalid_request"
     not_a_form = httpx.post(f"{server.base_url}/oauth/token", content=b"\xff\xfe", timeout=5)
     assert not_a_form.status_code == 400
+
+
+@pytest.mark.parametrize("secret", [b"\xff\xfe", b"\xc3", "geheim\u00e9".encode("latin-1")])
+def test_basic_credentials_that_are_not_text_are_invalid_client(
+    server: RunningServer, app: OAuthApp, secret: bytes
+) -> None:
+    for credentials in (app.client_id.encode() + b":" + secret, secret + b":" + secret):
+        response = httpx.post(
+            f"{server.base_url}/oauth/token",
+            data={"grant_type": "refresh_token", "refresh_token": "nkr_unknown"},
+            headers={"Authorization": "Basic " + base64.b64encode(credentials).decode()},
+        )
+
+        assert response.status_code == 401, response.text
+        assert response.json()["error"] == "invalid_client"

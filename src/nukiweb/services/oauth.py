@@ -9,6 +9,8 @@ checks and what it writes (claiming a code, rotating a refresh token) commit tog
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -24,7 +26,11 @@ from authlib.oauth2.rfc6749 import (
     TokenMixin,
     grants,
 )
-from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
+from authlib.oauth2.rfc6749.errors import (
+    InvalidClientError,
+    InvalidRequestError,
+    InvalidScopeError,
+)
 from authlib.oauth2.rfc7636 import CodeChallenge
 from sqlalchemy import Connection
 
@@ -90,6 +96,9 @@ class OAuthRequest(OAuth2Request):  # type: ignore[misc]
         for name, syntax in _PARAMETER_SYNTAX.items():
             if not all(syntax.fullmatch(value) for value in self.payload.datalist.get(name, [])):
                 raise InvalidRequestError(f"Invalid '{name}' in request.")
+        if not _basic_credentials_are_text(headers.get("authorization", "")):
+            # Authlib decodes them as UTF-8 without expecting it to fail.
+            raise InvalidClientError("The client's credentials are not UTF-8.", status_code=401)
 
     @property
     def args(self) -> dict[str, str]:
@@ -98,6 +107,20 @@ class OAuthRequest(OAuth2Request):  # type: ignore[misc]
     @property
     def form(self) -> dict[str, str]:
         return self.payload.data
+
+
+def _basic_credentials_are_text(authorization: str) -> bool:
+    """Whether HTTP Basic credentials (RFC 7617), if these are, decode to UTF-8 text."""
+    scheme, _, credentials = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return True
+    try:
+        base64.b64decode(credentials.strip()).decode()
+    except binascii.Error:
+        return True  # Authlib reads these as no credentials
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class _Payload(OAuth2Payload):  # type: ignore[misc]
