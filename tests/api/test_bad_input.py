@@ -394,3 +394,38 @@ def test_a_log_filter_date_utc_cannot_write_is_400(
 
     assert response.status_code == 400, response.text
     assert f"'{name}'" in response.json()["detailMessage"]
+
+
+# --- URLs that are none -----------------------------------------------------------------------
+
+NO_URLS = ["https://[::1/hook", "https://[v1.x/hook", "https://hooks.example.com:99999/hook"]
+
+
+@pytest.mark.parametrize("url", NO_URLS)
+def test_a_webhook_url_that_is_none_is_400_and_changes_nothing(
+    account: AccountFixture, url: str
+) -> None:
+    hook = {"webhookUrl": url, "webhookFeatures": ["DEVICE_LOGS"]}
+    push = {"pushId": url, "os": 2, "settings": [{"triggerEvents": ["lock"]}]}
+
+    refused = account.api.put("/api/decentralWebhook", json=hook)
+    also_refused = account.api.put("/notification", json=push)
+
+    assert refused.status_code == 400, refused.text
+    assert "'webhookUrl'" in refused.json()["detailMessage"]
+    assert also_refused.status_code == 400, also_refused.text
+    assert account.api.get("/api/decentralWebhook").json() == []
+    assert account.api.get("/notification").json() == []
+
+
+@pytest.mark.parametrize("uri", ["http://[::1/callback", "myapp://[v1.x/callback"])
+def test_a_redirect_uri_that_is_none_is_400_and_changes_nothing(
+    account: AccountFixture, uri: str
+) -> None:
+    keys = account.api.get("/api/key").json()
+
+    response = account.api.put("/api/key", json={"redirectUris": [uri]})
+
+    assert response.status_code == 400, response.text
+    assert "'redirectUris'" in response.json()["detailMessage"]
+    assert account.api.get("/api/key").json() == keys

@@ -121,7 +121,10 @@ def check_redirect_uris(uris: list[str], parameter: str = "redirectUris") -> lis
     checked = []
     for given in uris:
         uri = given.strip()
-        parts = urlsplit(uri)
+        try:
+            parts = urlsplit(uri)
+        except ValueError:  # an unclosed "[": no URL
+            raise InvalidParameter(parameter, uri) from None
         if "*" in uri or not parts.scheme or not (parts.netloc or parts.path) or "#" in uri:
             raise InvalidParameter(parameter, uri)
         if parts.scheme in ("http", "https") and not parts.netloc:

@@ -70,9 +70,13 @@ def check_webhook_url(url: str, *, allow_local: bool, parameter: str = "webhookU
     host, and no private, loopback or link-local address unless local webhooks are allowed.
     A host name is checked again against what it resolves to when a webhook is sent."""
     url = url.strip()
-    parts = urlsplit(url)
     schemes = ("https", "http") if allow_local else ("https",)
-    if len(url) > MAX_URL_LENGTH or parts.scheme not in schemes or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        no_port = parts.port == 0  # one beyond 65535 raises ValueError, here or when sending
+    except ValueError:  # an unclosed "[" too
+        raise InvalidParameter(parameter, url, "It must be an https URL.") from None
+    if len(url) > MAX_URL_LENGTH or parts.scheme not in schemes or not parts.hostname or no_port:
         raise InvalidParameter(parameter, url, "It must be an https URL.")
     try:
         address = ipaddress.ip_address(parts.hostname)
