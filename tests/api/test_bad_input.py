@@ -1,5 +1,6 @@
 """Bad input is a 4xx with the vendor's JSON error body and changes nothing, on every route:
-text that is not Unicode, integers no store can hold, and ids that name nothing."""
+text that is not Unicode, integers no store can hold, dates UTC cannot write, URLs that are
+none. (Ids that name nothing: test_unknown_ids.py.)"""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from fastapi.routing import APIRoute
 from nukiweb.api import simulator
 from nukiweb.api.app import ROUTERS, create_app
 from nukiweb.api.routing import CheckedRoute
-from nukiweb.domain.devices import MAX_SMARTLOCK_ID
 from tests.devices import add_device
 from tests.support import AccountFixture, RunningServer, unique_email
 
@@ -181,7 +181,7 @@ def test_malformed_json_is_400_and_says_so(account: AccountFixture) -> None:
 # --- integers no store can hold ---------------------------------------------------------------
 
 
-def _api_routes() -> list[APIRoute]:
+def api_routes() -> list[APIRoute]:
     return [
         route
         for router in (*ROUTERS, simulator.router)
@@ -192,7 +192,7 @@ def _api_routes() -> list[APIRoute]:
 
 def _integer_query_parameters() -> list[tuple[str, str]]:
     found = []
-    for route in _api_routes():
+    for route in api_routes():
         for parameter in route.dependant.query_params:
             if "int" in str(parameter.field_info.annotation):
                 (method,) = route.methods
@@ -252,94 +252,6 @@ def test_an_id_in_a_body_beyond_its_type_is_400_and_changes_nothing(
     assert response.status_code == 400, response.text
     assert "'web.removedStaledDevices.smartlockId'" in response.json()["detailMessage"]
     assert account.api.get("/account/setting").status_code == 404
-
-
-# --- ids that name nothing --------------------------------------------------------------------
-
-INT32_IDS = [2**31 - 1, 2**31, -1, 2**63, 2**64, 10**30]
-SMARTLOCK_IDS = [
-    (4 << 32) | 0xFFFFFFFE,  # well-formed, no such device
-    5 << 32,  # a type the doc does not know
-    MAX_SMARTLOCK_ID + 1,
-    (15 << 32) | 0x12345678,
-    -1,
-    2**63,
-    2**64,
-    10**30,
-]
-TEXT_IDS = ["0" * 24, "x" * 25, "f" * 300]
-
-
-def path_id_requests(account: AccountFixture) -> dict[str, tuple[str, str, Any, list[Any]]]:
-    """For each kind of path id: a request naming one (``{}`` in the path), its body, and
-    values that name nothing."""
-    lock = add_device(account, 4)
-    key = first_key_id(account)
-    return {
-        "smartlockId": ("GET", "/smartlock/{}", None, SMARTLOCK_IDS),
-        "smartlockId with a body": ("POST", "/smartlock/{}", {"name": "x"}, SMARTLOCK_IDS),
-        "simulated smartlockId": ("POST", "/simulator/smartlocks/{}/ring", None, SMARTLOCK_IDS),
-        "accountId": ("GET", "/account/sub/{}", None, INT32_IDS),
-        "accountUserId": ("GET", "/account/user/{}", None, INT32_IDS),
-        "apiKeyId": ("GET", "/api/key/{}/token", None, INT32_IDS),
-        "decentral webhook id": ("DELETE", "/api/decentralWebhook/{}", None, INT32_IDS),
-        "bridgeId": ("POST", "/simulator/bridges/{}/online", {"online": True}, INT32_IDS),
-        "token id": ("DELETE", f"/api/key/{key}/token/{{}}", None, TEXT_IDS),
-        "notificationId": ("GET", "/notification/{}", None, TEXT_IDS),
-        "authorization id": ("GET", f"/smartlock/{lock}/auth/{{}}", None, TEXT_IDS),
-        "simulated authorization id": (
-            "POST",
-            f"/simulator/smartlocks/{lock}/authorizations/{{}}/operate",
-            {"action": 1},
-            TEXT_IDS,
-        ),
-    }
-
-
-INTEGER_PATH_IDS = [
-    "smartlockId",
-    "smartlockId with a body",
-    "simulated smartlockId",
-    "accountId",
-    "accountUserId",
-    "apiKeyId",
-    "decentral webhook id",
-    "bridgeId",
-]
-TEXT_PATH_IDS = ["token id", "notificationId", "authorization id", "simulated authorization id"]
-
-
-@pytest.mark.parametrize("kind", [*INTEGER_PATH_IDS, *TEXT_PATH_IDS])
-def test_a_path_id_that_names_nothing_is_404(account: AccountFixture, kind: str) -> None:
-    method, template, body, values = path_id_requests(account)[kind]
-    for value in values:
-        response = account.api.request(method, template.format(value), json=body)
-        assert response.status_code == 404, (value, response.text)
-        assert str(value)[:100] in response.json()["detailMessage"]
-
-
-@pytest.mark.parametrize("kind", INTEGER_PATH_IDS)
-@pytest.mark.parametrize("value", ["abc", "1.5", "0x10", "1e3"])
-def test_an_integer_path_id_that_is_no_integer_is_400(
-    account: AccountFixture, kind: str, value: str
-) -> None:
-    method, template, body, _values = path_id_requests(account)[kind]
-    response = account.api.request(method, template.format(value), json=body)
-    assert response.status_code == 400, (value, response.text)
-
-
-def test_a_path_id_out_of_range_is_404_even_with_a_bad_body(account: AccountFixture) -> None:
-    response = account.api.post(f"/smartlock/{2**64}", json={"name": ["not", "a", "name"]})
-    assert response.status_code == 404
-
-
-def test_every_path_id_is_bounded() -> None:
-    """A bound on each path id is what lets an out-of-range one answer 404 before any lookup."""
-    for route in _api_routes():
-        for parameter in route.dependant.path_params:
-            limits = {type(item).__name__ for item in parameter.field_info.metadata}
-            expected = {"Ge", "Le"} if parameter.field_info.annotation is int else {"MaxLen"}
-            assert expected <= limits, (route.path, parameter.name, limits)
 
 
 # --- dates UTC cannot write -------------------------------------------------------------------

@@ -1,10 +1,10 @@
 """The kinds of path and query parameters the routers take.
 
-A path id has the bounds of the ids it could name. One that is an integer (or text) out of
-them names nothing, and is answered 404 like an id that names no object of the caller's
-(``api.errors``), before any lookup: ``/smartlock/5000000000000`` as ``/smartlock/17179869184``.
-One that is no integer at all (``/smartlock/abc``) is a bad request, 400. Integers in queries
-are bounded by what the store can hold (``Int64``); beyond that they are a bad request.
+A path id has the bounds of the ids it could name. One of the right type outside them names
+nothing and is answered 404 before any lookup (``api.errors``), as an id that names no object
+of the caller's is: ``/smartlock/99999999999999999999`` as ``/smartlock/17179869185``. One that
+is no integer where an integer is expected (``/smartlock/abc``) is a bad request, 400. Integers
+in queries are bounded by what the store can hold (``Int64``); beyond, they are a bad request.
 """
 
 from __future__ import annotations

@@ -64,6 +64,8 @@ def _escaped(text: str) -> str:
 
 
 class CheckedRequest(Request):
+    """A request whose JSON body and form are text (``parse_json``, ``_get_form``)."""
+
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             self._json = parse_json(await self.body())
