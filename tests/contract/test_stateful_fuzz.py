@@ -129,7 +129,7 @@ def flatmap_case(context: schemathesis.HookContext, case: Case) -> st.SearchStra
     return st.one_of(st.just(case), plausible)
 
 
-SCENARIOS = 80  # per backend
+SCENARIOS = 120  # per backend
 STEPS = 12  # at most, per scenario
 ROUNDS = 6  # at most: a round ends early when the server's state made generation inconsistent
 STATEFUL_SETTINGS = settings(
