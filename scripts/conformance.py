@@ -31,8 +31,9 @@ operations) and nukiweb's routers; do not edit by hand.
 
 - **implemented**: served by nukiweb, and its responses are validated against the vendor's
   OpenAPI description by the test suite (which fails when an implemented operation has no
-  validated response), fuzzed with schemathesis (no 5xx, every error a JSON body), and tested
-  with tokens with and without its scopes.
+  validated response), fuzzed with schemathesis alone and in sequences in which one call's
+  ids feed the next (no 5xx, every error a JSON body), and tested with tokens with and without
+  its scopes.
 - **missing**: not built yet. The route exists, authenticates like the real one, and answers
   `501` with a JSON error body.
 

@@ -180,3 +180,32 @@ def test_values_the_store_cannot_hold_are_refused(account: AccountFixture) -> No
     huge = account.api.get("/smartlock/auth", params={"accountUserId": 2**40})
     assert huge.status_code in (200, 400)
     assert account.api.get("/account").status_code == 200
+
+
+OTP_DATE = {"otpEnabledDate": "2000-01-01T00:00:00.000Z"}
+
+
+def test_the_otp_enabled_date_is_the_servers_and_ignored(account: AccountFixture) -> None:
+    pins = {"alexaPin": "1234", "gactionsHomePin": "5678"}
+
+    response = account.api.post("/account", json={"language": "de", "config": pins | OTP_DATE})
+
+    assert response.status_code == 204, response.text
+    mine = account.api.get("/account")
+    assert mine.status_code == 200, mine.text
+    assert mine.json()["config"] == pins
+
+
+def test_a_sub_accounts_otp_enabled_date_is_ignored_too(account: AccountFixture) -> None:
+    body = {"email": unique_email("sub"), "password": "sub password", "name": "Sub"}
+    sub = account.api.put("/account/sub", json=body | {"rights": 0, "language": "de"}).json()
+    pins = {"alexaPin": "", "gactionsHomePin": "9"}
+
+    response = account.api.post(
+        f"/account/sub/{sub['accountId']}", json={"language": "de", "config": pins | OTP_DATE}
+    )
+
+    assert response.status_code == 204, response.text
+    read = account.api.get(f"/account/sub/{sub['accountId']}")
+    assert read.status_code == 200, read.text
+    assert read.json()["config"] == pins

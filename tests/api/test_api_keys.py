@@ -190,9 +190,3 @@ def test_another_accounts_keys_and_tokens_are_404(
     assert other.delete(token_path).status_code == 404
     assert key_id not in {k["apiKeyId"] for k in other.get("/api/key").json()}
     assert account.api.with_token(token["accessToken"]).get("/account").status_code == 200
-
-
-def test_ids_out_of_range_are_400(account: AccountFixture) -> None:
-    assert account.api.get("/api/key/99999999999/token").status_code == 400
-    assert account.api.get("/api/key/abc/token").status_code == 400
-    assert account.api.get("/account/sub/-1").status_code == 400

@@ -61,7 +61,8 @@ def json_keyed_spec() -> dict[str, Any]:
 
 
 @cache
-def _erratum_spec() -> dict[str, Any]:
+def erratum_spec() -> dict[str, Any]:
+    """The description as the service behaves (``SPEC_ERRATA``), in a copy of its own."""
     spec = copy.deepcopy(json_keyed_spec())
     sub_list = spec["paths"]["/account/sub"]["get"]["responses"]["200"]["content"]
     sub_list["application/json"]["schema"] = {
@@ -108,7 +109,7 @@ class ContractValidator:
     responses were checked."""
 
     def __init__(self) -> None:
-        self._openapi = OpenAPI.from_dict(_erratum_spec())
+        self._openapi = OpenAPI.from_dict(erratum_spec())
         self.validated: set[str] = set()
         self._operations = _operation_index(json_keyed_spec())
 
@@ -143,7 +144,7 @@ class ContractValidator:
         against the spec's schema of what it answers."""
         document = {
             "$ref": f"#/components/schemas/{schema_name}",
-            "components": _erratum_spec()["components"],
+            "components": erratum_spec()["components"],
         }
         try:
             OAS30ReadValidator(document).validate(response.json())

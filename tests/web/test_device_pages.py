@@ -213,7 +213,9 @@ def test_another_accounts_device_is_404_and_untouched(
     assert len(logs(other_account.api, theirs)) == 1
 
 
-@pytest.mark.parametrize("smartlock_id", ["abc", "-1", "99999999999999999999999"])
+@pytest.mark.parametrize(
+    "smartlock_id", ["abc", "-1", "99999999999999999999999", "9999999999999999999", "21474836480"]
+)
 def test_a_malformed_device_id_is_a_page_not_a_500(
     client: WebClient, account: AccountFixture, smartlock_id: str
 ) -> None:

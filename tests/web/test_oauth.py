@@ -3,6 +3,7 @@ refreshes and calls the API; the server refuses what RFC 6749 says it must."""
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,7 @@ from tests.web.oauth_support import (
     redirect_parameters,
     refresh,
     register_app,
+    token_request,
 )
 from tests.web.support import WebClient, csrf_token
 
@@ -262,6 +264,53 @@ def test_errors_after_the_redirect_uri_is_checked_go_back_to_the_app(
     assert redirect_parameters(no_scope)["error"] == "invalid_scope"
     wrong_type = web.get(authorize_url(server, app, response_type="id_token"))
     assert redirect_parameters(wrong_type)["error"] == "unsupported_response_type"
+
+
+NO_URI_CHARACTERS = ['"', "\\", "é", " ", "<"]
+
+
+@pytest.mark.parametrize("character", NO_URI_CHARACTERS)
+def test_a_redirect_uri_that_is_no_uri_is_refused_before_any_redirect(
+    server: RunningServer, app: OAuthApp, web: WebClient, character: str
+) -> None:
+    for uri in (CALLBACK + character, "https://evil.example.com/" + character):
+        refused = web.get(authorize_url(server, app, redirect_uri=uri))
+        assert refused.status_code == 400, refused.text
+        assert "location" not in refused.headers
+        assert "invalid_request" in refused.text
+
+
+@pytest.mark.parametrize("character", ['"', "\\", "é"])
+def test_a_response_type_that_is_no_name_is_refused_before_any_redirect(
+    server: RunningServer, app: OAuthApp, web: WebClient, character: str
+) -> None:
+    refused = web.get(authorize_url(server, app, response_type="code" + character))
+    assert refused.status_code == 400, refused.text
+    assert "location" not in refused.headers
+    assert "invalid_request" in refused.text
+
+
+@pytest.mark.parametrize("scope", ['account"', "smartlock\\", "smärtlock", '"'])
+def test_a_scope_no_scope_has_goes_back_to_the_app_as_invalid_scope(
+    server: RunningServer, app: OAuthApp, web: WebClient, scope: str
+) -> None:
+    refused = web.get(authorize_url(server, app, scope=scope))
+    assert redirect_parameters(refused)["error"] == "invalid_scope"
+
+
+@pytest.mark.parametrize("scope", ['account"', "smartlock\\", "smärtlock"])
+def test_a_refresh_with_a_scope_no_scope_has_is_invalid_scope_and_keeps_the_token(
+    server: RunningServer, app: OAuthApp, web: WebClient, scope: str
+) -> None:
+    refresh_token = exchange(server, app, code_for(web, server, app)).json()["refresh_token"]
+
+    refused = token_request(
+        server, app, grant_type="refresh_token", refresh_token=refresh_token, scope=scope
+    )
+
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["error"] == "invalid_scope"
+    assert refresh(server, app, refresh_token).status_code == 200
 
 
 def test_a_code_is_refused_the_second_time_and_its_tokens_are_revoked(
@@ -514,3 +563,18 @@ def test_token_endpoint_errors_are_rfc_6749_json(server: RunningServer, app: OAu
     assert missing.json()["error"] == "invalid_request"
     not_a_form = httpx.post(f"{server.base_url}/oauth/token", content=b"\xff\xfe", timeout=5)
     assert not_a_form.status_code == 400
+
+
+@pytest.mark.parametrize("secret", [b"\xff\xfe", b"\xc3", "geheim\u00e9".encode("latin-1")])
+def test_basic_credentials_that_are_not_text_are_invalid_client(
+    server: RunningServer, app: OAuthApp, secret: bytes
+) -> None:
+    for credentials in (app.client_id.encode() + b":" + secret, secret + b":" + secret):
+        response = httpx.post(
+            f"{server.base_url}/oauth/token",
+            data={"grant_type": "refresh_token", "refresh_token": "nkr_unknown"},
+            headers={"Authorization": "Basic " + base64.b64encode(credentials).decode()},
+        )
+
+        assert response.status_code == 401, response.text
+        assert response.json()["error"] == "invalid_client"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request, Response
 
 from nukiweb.api.endpoint import (
-    Int32Id,
     authorized,
     json_list_response,
     json_response,
@@ -20,9 +19,11 @@ from nukiweb.api.models.account import (
     AccountUpdate,
     MyAccount,
 )
+from nukiweb.api.parameters import Int32Id
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.services import accounts
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 @operation(router, "AccountsResource_get_get", response_model=MyAccount)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from nukiweb.api.endpoint import (
-    Int32Id,
     authorized,
     json_list_response,
     json_response,
@@ -13,14 +12,17 @@ from nukiweb.api.endpoint import (
     operation,
 )
 from nukiweb.api.models.authorization import AccountUser, AccountUserCreate, AccountUserUpdate
+from nukiweb.api.models.common import Int64
+from nukiweb.api.parameters import Int32Id
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.services import account_users
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 @operation(router, "AccountUsersResource_get_get", response_model=list[AccountUser])
 async def list_users(
-    request: Request, email: str | None = None, offset: int = 0, limit: int = 50
+    request: Request, email: str | None = None, offset: Int64 = 0, limit: Int64 = 50
 ) -> Response:
     """``email`` matches a part of the address, case-insensitively."""
     call = authorized(request)

@@ -7,14 +7,16 @@ from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 
-from nukiweb.api.endpoint import authorized, checked_smartlock_id, json_response, operation
+from nukiweb.api.endpoint import authorized, json_response, operation
 from nukiweb.api.models.authorization import SmartlocksAuthCreate
 from nukiweb.api.models.common import ResponseModel
 from nukiweb.api.models.smartlock import SmartlockActionRequest
+from nukiweb.api.parameters import SmartlockId
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.api.smartlock_auth import new_authorization
 from nukiweb.services import advanced
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 class AdvancedConfirmationResponse(ResponseModel):
@@ -31,18 +33,16 @@ def _confirmed(request_id: str) -> Response:
     "SmartlockActionAdvancedResource_action_post",
     response_model=AdvancedConfirmationResponse,
 )
-async def act(request: Request, smartlockId: int, body: SmartlockActionRequest) -> Response:
+async def act(request: Request, smartlockId: SmartlockId, body: SmartlockActionRequest) -> Response:
     """A ``SmartlockAction`` webhook follows: ``success``, or the device's ``errorCode``
     ("ff" unreachable, "45" busy, "42" motor blocked, …)."""
     call = authorized(request)
-    checked_smartlock_id(smartlockId)
     request_id = advanced.action(call.ctx, call.caller, smartlockId, body.action, body.option or 0)
     return _confirmed(request_id)
 
 
 async def _simple(request: Request, smartlockId: int, kind: Literal["lock", "unlock"]) -> Response:
     call = authorized(request)
-    checked_smartlock_id(smartlockId)
     return _confirmed(advanced.lock_or_unlock(call.ctx, call.caller, smartlockId, kind))
 
 
@@ -51,7 +51,7 @@ async def _simple(request: Request, smartlockId: int, kind: Literal["lock", "unl
     "SmartlockLockActionAdvancedResource_postLock_post",
     response_model=AdvancedConfirmationResponse,
 )
-async def lock(request: Request, smartlockId: int) -> Response:
+async def lock(request: Request, smartlockId: SmartlockId) -> Response:
     """Doc §6.1's lock; a ``LockAction`` webhook follows."""
     return await _simple(request, smartlockId, "lock")
 
@@ -61,7 +61,7 @@ async def lock(request: Request, smartlockId: int) -> Response:
     "SmartlockUnlockActionAdvancedResource_postLock_post",
     response_model=AdvancedConfirmationResponse,
 )
-async def unlock(request: Request, smartlockId: int) -> Response:
+async def unlock(request: Request, smartlockId: SmartlockId) -> Response:
     """Doc §6.1's unlock; an ``UnlockAction`` webhook follows."""
     return await _simple(request, smartlockId, "unlock")
 
@@ -73,8 +73,6 @@ async def create_authorizations(request: Request, body: SmartlocksAuthCreate) ->
     """Authorizations on several devices; an ``AuthCreation`` webhook follows once every
     device has answered, with a ``detail`` entry per device."""
     call = authorized(request)
-    for smartlock_id in body.smartlockIds:
-        checked_smartlock_id(smartlock_id)
     request_id = advanced.create_authorizations(
         call.ctx, call.caller, body.smartlockIds, new_authorization(body)
     )

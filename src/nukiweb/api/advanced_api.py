@@ -6,17 +6,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from nukiweb.api.endpoint import (
-    Int32Id,
     authorized,
     json_list_response,
     json_response,
     no_content,
     operation,
 )
+from nukiweb.api.models.common import Int64
 from nukiweb.api.models.webhooks import DecentralWebhook, DecentralWebhookCreate, WebhookLog
+from nukiweb.api.parameters import Int32Id
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.services import webhook_subscriptions
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 @operation(router, "DecentralWebhooksResource_get_get", response_model=list[DecentralWebhook])
@@ -53,7 +55,7 @@ async def list_webhook_logs(
     request: Request,
     apiKeyId: Int32Id,
     id: str | None = None,  # noqa: A002 - the vendor's parameter name
-    limit: int = 50,
+    limit: Int64 = 50,
 ) -> Response:
     """The last 300 deliveries of the key's central webhook, newest first; ``id`` names a log:
     only older ones (``limit`` 1 … 100)."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from nukiweb.api.endpoint import (
-    Int32Id,
     authorized,
     json_list_response,
     json_response,
@@ -22,9 +21,11 @@ from nukiweb.api.models.api_key import (
     ApiKeyUpdate,
 )
 from nukiweb.api.models.webhooks import AdvancedApiKey, AdvancedApiKeyCreate, AdvancedApiKeyUpdate
+from nukiweb.api.parameters import Int32Id, TextId
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.services import api_keys, webhook_subscriptions
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 @operation(router, "ApiKeysResource_get_get", response_model=list[ApiKey])
@@ -81,7 +82,7 @@ async def create_api_key_token(
 async def update_api_key_token(
     request: Request,
     apiKeyId: Int32Id,
-    id: str,  # noqa: A002 - the vendor's parameter name
+    id: TextId,  # noqa: A002 - the vendor's parameter name
     body: ApiKeyTokenUpdate,
 ) -> Response:
     call = authorized(request)
@@ -94,7 +95,7 @@ async def update_api_key_token(
 async def delete_api_key_token(
     request: Request,
     apiKeyId: Int32Id,
-    id: str,  # noqa: A002 - the vendor's parameter name
+    id: TextId,  # noqa: A002 - the vendor's parameter name
 ) -> Response:
     call = authorized(request)
     api_keys.delete_token(call.ctx, call.caller, apiKeyId, id)

@@ -13,15 +13,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, TypeAdapter
 
 from nukiweb.api.extra_operations import EXTRA_OPERATIONS
 from nukiweb.api.operation import Operation
 from nukiweb.api.operations import OPERATIONS
-from nukiweb.domain.devices import parse_smartlock_id
 from nukiweb.domain.identity import Caller
 from nukiweb.domain.rights import Rights, required_rights
 from nukiweb.services.context import ServiceContext
@@ -80,16 +79,6 @@ def token_call(request: Request) -> Call:
     """Any valid token, whatever its scopes: for nukiweb's own simulator control API."""
     ctx: ServiceContext = request.app.state.ctx
     return Call(ctx, ctx.tokens.authenticate(request.headers.get("authorization")))
-
-
-Int32Id = Annotated[int, Path(ge=0, le=2**31 - 1)]
-"""A numeric id in a path; ids are int32 in the spec's schemas."""
-
-
-def checked_smartlock_id(smartlockId: int) -> int:
-    """A ``smartlockId`` path parameter of the doc's form (§1.3), else 400."""
-    parse_smartlock_id(smartlockId)
-    return smartlockId
 
 
 def security_requirement(op: Operation) -> list[dict[str, list[str]]]:

@@ -48,10 +48,30 @@ def status_of(error: errors.NukiwebError) -> int:
     return 400
 
 
+# What pydantic says of a value of the right type outside its field's bounds.
+_OUT_OF_BOUNDS = frozenset(
+    {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "string_too_long"}
+)
+
+
+def unknown_path_id(error: RequestValidationError) -> errors.NotFound | None:
+    """A path id of the right type but outside the bounds of the ids it could name names
+    nothing: ``NotFound``, as for an id that names no object of the caller's
+    (``api.parameters``)."""
+    for item in error.errors():
+        location = item.get("loc", ())
+        if location[:1] == ("path",) and item.get("type") in _OUT_OF_BOUNDS:
+            parameter = str(location[-1])
+            return errors.NotFound(parameter, _shown(parameter, item.get("input")))
+    return None
+
+
 def validation_message(error: RequestValidationError) -> str:
     """The vendor's sentence for the first invalid value: "The supplied value 'x' for parameter
     'y' is not valid."."""
     first = error.errors()[0]
+    if first.get("type") == "json_invalid":
+        return f"The request body is not valid JSON: {first.get('ctx', {}).get('error')}."
     location = [str(part) for part in first.get("loc", ()) if not isinstance(part, int)]
     parameter = ".".join(location[1:]) or (location[0] if location else "body")
     value = None if first.get("type") == "missing" else first.get("input")
@@ -88,6 +108,9 @@ def install(app: FastAPI) -> None:
             check_access(request)
         except errors.NukiwebError as refused:
             return error_response(status_of(refused), refused.message)
+        unknown = unknown_path_id(error)
+        if unknown is not None:
+            return error_response(404, unknown.message)
         return error_response(400, validation_message(error))
 
     @app.exception_handler(HTTPException)

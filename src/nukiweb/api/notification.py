@@ -12,9 +12,11 @@ from nukiweb.api.endpoint import (
     operation,
 )
 from nukiweb.api.models.webhooks import Notification, NotificationBody
+from nukiweb.api.parameters import TextId
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.services import notifications
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 @operation(router, "NotificationsResource_get_get", response_model=list[Notification])
@@ -35,7 +37,7 @@ async def create_notification(request: Request, body: NotificationBody) -> Respo
 
 
 @operation(router, "NotificationResource_get_get", response_model=Notification)
-async def get_notification(request: Request, notificationId: str) -> Response:
+async def get_notification(request: Request, notificationId: TextId) -> Response:
     call = authorized(request)
     return json_response(
         Notification.of(notifications.get_notification(call.ctx, call.caller, notificationId))
@@ -44,7 +46,7 @@ async def get_notification(request: Request, notificationId: str) -> Response:
 
 @operation(router, "NotificationResource_post_post", response_model=Notification)
 async def update_notification(
-    request: Request, notificationId: str, body: NotificationBody
+    request: Request, notificationId: TextId, body: NotificationBody
 ) -> Response:
     """Replaces the configuration; a webhook keeps its secret."""
     call = authorized(request)
@@ -55,7 +57,7 @@ async def update_notification(
 
 
 @operation(router, "NotificationResource_delete_delete", status_code=204)
-async def delete_notification(request: Request, notificationId: str) -> Response:
+async def delete_notification(request: Request, notificationId: TextId) -> Response:
     call = authorized(request)
     notifications.delete_notification(call.ctx, call.caller, notificationId)
     return no_content()

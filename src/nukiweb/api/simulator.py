@@ -10,17 +10,17 @@ from fastapi import APIRouter, Request, Response
 from pydantic import Field
 
 from nukiweb.api.endpoint import (
-    Int32Id,
-    checked_smartlock_id,
     json_list_response,
     json_response,
     no_content,
     token_call,
 )
 from nukiweb.api.models.common import RequestModel, ResponseModel
+from nukiweb.api.parameters import Int32Id, SmartlockId, TextId
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.services import simulator
 
-router = APIRouter(prefix="/simulator", tags=["Simulator"])
+router = APIRouter(prefix="/simulator", tags=["Simulator"], route_class=CheckedRoute)
 
 
 class SimulatedBridge(ResponseModel):
@@ -115,97 +115,97 @@ async def set_bridge_online(request: Request, bridgeId: Int32Id, body: BridgeOnl
 
 
 @router.post("/smartlocks/{smartlockId}/fault", status_code=204, operation_id="simulator_fault")
-async def provoke_fault(request: Request, smartlockId: int, body: Fault) -> Response:
+async def provoke_fault(request: Request, smartlockId: SmartlockId, body: Fault) -> Response:
     """The device's next action ends in this fault (``motor_blocked``)."""
     call = token_call(request)
-    simulator.provoke_fault(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.fault)
+    simulator.provoke_fault(call.ctx, call.caller, smartlockId, body.fault)
     return no_content()
 
 
 @router.post("/smartlocks/{smartlockId}/battery", status_code=204, operation_id="simulator_battery")
-async def set_battery(request: Request, smartlockId: int, body: Battery) -> Response:
+async def set_battery(request: Request, smartlockId: SmartlockId, body: Battery) -> Response:
     """Set the battery charge in percent; at 20 % or less it is critical."""
     call = token_call(request)
-    simulator.set_battery(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.charge)
+    simulator.set_battery(call.ctx, call.caller, smartlockId, body.charge)
     return no_content()
 
 
 @router.post("/smartlocks/{smartlockId}/door", status_code=204, operation_id="simulator_door")
-async def set_door(request: Request, smartlockId: int, body: Door) -> Response:
+async def set_door(request: Request, smartlockId: SmartlockId, body: Door) -> Response:
     """Open or close the door: the door sensor reports it and the log says so."""
     call = token_call(request)
-    simulator.set_door(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.open)
+    simulator.set_door(call.ctx, call.caller, smartlockId, body.open)
     return no_content()
 
 
 @router.post("/smartlocks/{smartlockId}/button", status_code=204, operation_id="simulator_button")
-async def press_button(request: Request, smartlockId: int, body: Button) -> Response:
+async def press_button(request: Request, smartlockId: SmartlockId, body: Button) -> Response:
     """Press the device's button once or twice: what its advanced config says happens."""
     call = token_call(request)
-    simulator.press_button(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.presses)
+    simulator.press_button(call.ctx, call.caller, smartlockId, body.presses)
     return no_content()
 
 
 @router.post("/smartlocks/{smartlockId}/turn", status_code=204, operation_id="simulator_turn")
-async def turn_by_hand(request: Request, smartlockId: int, body: Turn) -> Response:
+async def turn_by_hand(request: Request, smartlockId: SmartlockId, body: Turn) -> Response:
     """Turn the lock by hand (a manual action in the log)."""
     call = token_call(request)
-    simulator.turn_by_hand(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.action)
+    simulator.turn_by_hand(call.ctx, call.caller, smartlockId, body.action)
     return no_content()
 
 
 @router.post("/smartlocks/{smartlockId}/ring", status_code=204, operation_id="simulator_ring")
-async def ring(request: Request, smartlockId: int) -> Response:
+async def ring(request: Request, smartlockId: SmartlockId) -> Response:
     """Ring at an opener's intercom."""
     call = token_call(request)
-    simulator.ring(call.ctx, call.caller, checked_smartlock_id(smartlockId))
+    simulator.ring(call.ctx, call.caller, smartlockId)
     return no_content()
 
 
 @router.post(
     "/smartlocks/{smartlockId}/firmware", status_code=204, operation_id="simulator_firmware"
 )
-async def set_firmware(request: Request, smartlockId: int, body: Firmware) -> Response:
+async def set_firmware(request: Request, smartlockId: SmartlockId, body: Firmware) -> Response:
     """Install a firmware version (e.g. one below the simple actions' minimum)."""
     call = token_call(request)
-    simulator.set_firmware(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.version)
+    simulator.set_firmware(call.ctx, call.caller, smartlockId, body.version)
     return no_content()
 
 
 @router.post("/smartlocks/{smartlockId}/handle", status_code=204, operation_id="simulator_handle")
-async def set_handle(request: Request, smartlockId: int, body: Handle) -> Response:
+async def set_handle(request: Request, smartlockId: SmartlockId, body: Handle) -> Response:
     """Give the door a handle outside (``/action/unlock`` then unlocks) or a knob (it
     unlatches)."""
     call = token_call(request)
-    simulator.set_handle(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.handle)
+    simulator.set_handle(call.ctx, call.caller, smartlockId, body.handle)
     return no_content()
 
 
 @router.post(
     "/smartlocks/{smartlockId}/night-mode", status_code=204, operation_id="simulator_night_mode"
 )
-async def set_night_mode(request: Request, smartlockId: int, body: NightMode) -> Response:
+async def set_night_mode(request: Request, smartlockId: SmartlockId, body: NightMode) -> Response:
     call = token_call(request)
-    simulator.set_night_mode(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.enabled)
+    simulator.set_night_mode(call.ctx, call.caller, smartlockId, body.enabled)
     return no_content()
 
 
 @router.post("/smartlocks/{smartlockId}/keypad", status_code=204, operation_id="simulator_keypad")
-async def pair_keypad(request: Request, smartlockId: int, body: Keypad) -> Response:
+async def pair_keypad(request: Request, smartlockId: SmartlockId, body: Keypad) -> Response:
     """Pair or unpair a keypad; keypad codes (authorization type 13) need one."""
     call = token_call(request)
-    simulator.pair_keypad(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.paired)
+    simulator.pair_keypad(call.ctx, call.caller, smartlockId, body.paired)
     return no_content()
 
 
 @router.post(
     "/smartlocks/{smartlockId}/keypad/code", status_code=204, operation_id="simulator_keypad_code"
 )
-async def enter_code(request: Request, smartlockId: int, body: KeypadCode) -> Response:
+async def enter_code(request: Request, smartlockId: SmartlockId, body: KeypadCode) -> Response:
     """Type a code on the keypad: a valid code inside its window unlocks; a wrong or refused
     one writes its log entry and moves nothing."""
     call = token_call(request)
-    simulator.enter_code(call.ctx, call.caller, checked_smartlock_id(smartlockId), body.code)
+    simulator.enter_code(call.ctx, call.caller, smartlockId, body.code)
     return no_content()
 
 
@@ -215,14 +215,14 @@ async def enter_code(request: Request, smartlockId: int, body: KeypadCode) -> Re
     operation_id="simulator_operate_as",
 )
 async def operate_as(
-    request: Request, smartlockId: int, authorizationId: str, body: OperateAs
+    request: Request, smartlockId: SmartlockId, authorizationId: TextId, body: OperateAs
 ) -> Response:
     """Operate the device with an app or fob authorization, at the door or ``remote``."""
     call = token_call(request)
     simulator.operate_as(
         call.ctx,
         call.caller,
-        checked_smartlock_id(smartlockId),
+        smartlockId,
         authorizationId,
         body.action,
         body.remote,

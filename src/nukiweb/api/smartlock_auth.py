@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Request, Response
+from fastapi import APIRouter, Body, Request, Response
 
 from nukiweb.api.endpoint import (
     authorized,
-    checked_smartlock_id,
     json_list_response,
     json_response,
     no_content,
@@ -22,12 +21,13 @@ from nukiweb.api.models.authorization import (
     SmartlockAuthWithSharedKeyCreate,
     SmartlocksAuthCreate,
 )
+from nukiweb.api.models.common import Int64
+from nukiweb.api.parameters import SmartlockId, TextId, comma_separated_integers
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.services import authorizations
 from nukiweb.services.authorizations import NewAuthorization
 
-router = APIRouter()
-
-AuthorizationId = Annotated[str, Path(max_length=24)]
+router = APIRouter(route_class=CheckedRoute)
 
 
 def new_authorization(
@@ -59,12 +59,15 @@ def _sent(
 
 @operation(router, "SmartlocksAuthsResource_get_get", response_model=list[SmartlockAuth])
 async def list_all(
-    request: Request, accountUserId: int | None = None, types: str | None = None
+    request: Request, accountUserId: Int64 | None = None, types: str | None = None
 ) -> Response:
     """Every authorization on the account's devices; ``types`` is comma-separated (``0,13``)."""
     call = authorized(request)
     auths = authorizations.list_authorizations(
-        call.ctx, call.caller, account_user_id=accountUserId, types=types
+        call.ctx,
+        call.caller,
+        account_user_id=accountUserId,
+        types=comma_separated_integers("types", types),
     )
     return json_list_response([SmartlockAuth.of(auth) for auth in auths], SmartlockAuth)
 
@@ -74,8 +77,7 @@ async def create_on_devices(request: Request, body: SmartlocksAuthCreate) -> Res
     """One authorization on each of ``smartlockIds``, all or none; each carries an
     ``operationId`` until its device has confirmed it."""
     call = authorized(request)
-    smartlock_ids = [checked_smartlock_id(smartlock_id) for smartlock_id in body.smartlockIds]
-    authorizations.create(call.ctx, call.caller, smartlock_ids, new_authorization(body))
+    authorizations.create(call.ctx, call.caller, body.smartlockIds, new_authorization(body))
     return no_content()
 
 
@@ -101,22 +103,25 @@ async def delete_many(
 
 
 @operation(router, "SmartlockAuthsResource_get_get", response_model=list[SmartlockAuth])
-async def list_for_device(request: Request, smartlockId: int, types: str | None = None) -> Response:
+async def list_for_device(
+    request: Request, smartlockId: SmartlockId, types: str | None = None
+) -> Response:
     call = authorized(request)
     auths = authorizations.list_authorizations(
-        call.ctx, call.caller, smartlock_id=checked_smartlock_id(smartlockId), types=types
+        call.ctx,
+        call.caller,
+        smartlock_id=smartlockId,
+        types=comma_separated_integers("types", types),
     )
     return json_list_response([SmartlockAuth.of(auth) for auth in auths], SmartlockAuth)
 
 
 @operation(router, "SmartlockAuthsResource_put_put", status_code=204)
 async def create_on_device(
-    request: Request, smartlockId: int, body: SmartlockAuthCreate
+    request: Request, smartlockId: SmartlockId, body: SmartlockAuthCreate
 ) -> Response:
     call = authorized(request)
-    authorizations.create(
-        call.ctx, call.caller, [checked_smartlock_id(smartlockId)], new_authorization(body)
-    )
+    authorizations.create(call.ctx, call.caller, [smartlockId], new_authorization(body))
     return no_content()
 
 
@@ -124,40 +129,38 @@ async def create_on_device(
     router, "SmartlockAuthWithSharedKeyResource_post_post", response_model=list[SmartlockAuth]
 )
 async def create_with_shared_key(
-    request: Request, smartlockId: int, body: SmartlockAuthWithSharedKeyCreate
+    request: Request, smartlockId: SmartlockId, body: SmartlockAuthWithSharedKeyCreate
 ) -> Response:
     """An app authorization (type 0) answered at once, pending until the device confirms."""
     call = authorized(request)
     new = new_authorization(body, type=0, remote_allowed=True)
-    created = authorizations.create(call.ctx, call.caller, [checked_smartlock_id(smartlockId)], new)
+    created = authorizations.create(call.ctx, call.caller, [smartlockId], new)
     return json_list_response([SmartlockAuth.of(auth) for auth in created], SmartlockAuth)
 
 
 @operation(router, "SmartlockAuthResource_get_get", response_model=SmartlockAuth)
-async def get_one(request: Request, smartlockId: int, id: AuthorizationId) -> Response:  # noqa: A002
+async def get_one(request: Request, smartlockId: SmartlockId, id: TextId) -> Response:  # noqa: A002
     call = authorized(request)
-    auth = authorizations.get_authorization(
-        call.ctx, call.caller, checked_smartlock_id(smartlockId), id
-    )
+    auth = authorizations.get_authorization(call.ctx, call.caller, smartlockId, id)
     return json_response(SmartlockAuth.of(auth))
 
 
 @operation(router, "SmartlockAuthResource_post_post", status_code=204)
 async def update_one(
     request: Request,
-    smartlockId: int,
-    id: AuthorizationId,  # noqa: A002 - the vendor's parameter name
+    smartlockId: SmartlockId,
+    id: TextId,  # noqa: A002 - the vendor's parameter name
     body: SmartlockAuthUpdate,
 ) -> Response:
     """Partial: only the fields sent change (time windows are kept unless sent)."""
     call = authorized(request)
-    changes = [(checked_smartlock_id(smartlockId), id, _sent(body))]
+    changes = [(smartlockId, id, _sent(body))]
     authorizations.update(call.ctx, call.caller, changes)
     return no_content()
 
 
 @operation(router, "SmartlockAuthResource_delete_delete", status_code=204)
-async def delete_one(request: Request, smartlockId: int, id: AuthorizationId) -> Response:  # noqa: A002
+async def delete_one(request: Request, smartlockId: SmartlockId, id: TextId) -> Response:  # noqa: A002
     call = authorized(request)
-    authorizations.delete(call.ctx, call.caller, [(checked_smartlock_id(smartlockId), id)])
+    authorizations.delete(call.ctx, call.caller, [(smartlockId, id)])
     return no_content()

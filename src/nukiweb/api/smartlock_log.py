@@ -9,28 +9,30 @@ from fastapi import APIRouter, Query, Request, Response
 from nukiweb.api.endpoint import (
     Call,
     authorized,
-    checked_smartlock_id,
     json_list_response,
     operation,
 )
+from nukiweb.api.models.common import Int64
 from nukiweb.api.models.smartlock import SmartlockLog
+from nukiweb.api.parameters import SmartlockId
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.api.smartlock_views import smartlock_log
 from nukiweb.domain.smartlocks import LogQuery
 from nukiweb.services import smartlock_logs
 from nukiweb.services.smartlock_logs import DEFAULT_LIMIT, parse_date
 
-router = APIRouter()
+router = APIRouter(route_class=CheckedRoute)
 
 
 @operation(router, "SmartlocksLogsResource_get_get", response_model=list[SmartlockLog])
 async def list_logs(
     request: Request,
-    accountUserId: int | None = None,
+    accountUserId: Int64 | None = None,
     fromDate: str | None = None,
     toDate: str | None = None,
-    action: int | None = None,
+    action: Int64 | None = None,
     id: str | None = Query(default=None, max_length=24),  # noqa: A002 - the vendor's name
-    limit: int = DEFAULT_LIMIT,
+    limit: Int64 = DEFAULT_LIMIT,
 ) -> Response:
     """Entries of all the account's devices; ``id`` pages to entries older than that one."""
     call = authorized(request)
@@ -41,17 +43,16 @@ async def list_logs(
 @operation(router, "SmartlockLogsResource_get_get", response_model=list[SmartlockLog])
 async def list_device_logs(
     request: Request,
-    smartlockId: int,
+    smartlockId: SmartlockId,
     authId: str | None = Query(default=None, max_length=24),
-    accountUserId: int | None = None,
+    accountUserId: Int64 | None = None,
     fromDate: str | None = None,
     toDate: str | None = None,
-    action: int | None = None,
+    action: Int64 | None = None,
     id: str | None = Query(default=None, max_length=24),  # noqa: A002 - the vendor's name
-    limit: int = DEFAULT_LIMIT,
+    limit: Int64 = DEFAULT_LIMIT,
 ) -> Response:
     call = authorized(request)
-    checked_smartlock_id(smartlockId)
     query = LogQuery(
         smartlock_id=smartlockId,
         auth_id=authId,

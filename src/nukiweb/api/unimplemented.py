@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 
 from nukiweb.api.endpoint import OPERATIONS_BY_ID, authorize, security_requirement
 from nukiweb.api.operations import OPERATIONS
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.domain.errors import NotImplementedOperation
 from nukiweb.services.context import ServiceContext
 
@@ -34,7 +35,7 @@ async def not_implemented(request: Request) -> None:
 
 def placeholders(implemented: set[str]) -> APIRouter:
     """A 501 route for every vendor operation that no router implements."""
-    router = APIRouter()
+    router = APIRouter(route_class=CheckedRoute)
     for op in OPERATIONS:
         if op.operation_id in implemented:
             continue

@@ -50,29 +50,18 @@ class NewAuthorization:
     allowed_until_time: int | None = None
 
 
-def parse_types(types: str | None) -> list[int] | None:
-    """The ``types`` filter: comma-separated type numbers (``0,2,13``)."""
-    if types is None or types.strip() == "":
-        return None
-    try:
-        return [int(part) for part in types.split(",") if part.strip()]
-    except ValueError:
-        raise InvalidParameter("types", types) from None
-
-
 def list_authorizations(
     ctx: ServiceContext,
     caller: Caller,
     smartlock_id: int | None = None,
     account_user_id: int | None = None,
-    types: str | None = None,
+    types: list[int] | None = None,
 ) -> list[Authorization]:
-    wanted = parse_types(types)
     with ctx.db.read() as conn:
         if smartlock_id is not None:
             device_store.owned_device(conn, caller.owner_account_id, smartlock_id)
         return store.list_authorizations(
-            conn, ctx.secrets, caller.owner_account_id, smartlock_id, account_user_id, wanted
+            conn, ctx.secrets, caller.owner_account_id, smartlock_id, account_user_id, types
         )
 
 

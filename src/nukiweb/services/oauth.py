@@ -9,6 +9,8 @@ checks and what it writes (claiming a code, rotating a refresh token) commit tog
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -24,7 +26,11 @@ from authlib.oauth2.rfc6749 import (
     TokenMixin,
     grants,
 )
-from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
+from authlib.oauth2.rfc6749.errors import (
+    InvalidClientError,
+    InvalidRequestError,
+    InvalidScopeError,
+)
 from authlib.oauth2.rfc7636 import CodeChallenge
 from sqlalchemy import Connection
 
@@ -57,6 +63,13 @@ TOKEN_TYPE = "bearer"  # noqa: S105 - the vendor's spelling (doc §4.4.1.5)
 AUTHORIZATION_ENDPOINT = "authorization_endpoint"
 _CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
 _SCOPE_SEPARATOR = re.compile(r"[\s,]+")
+# The syntax RFC 6749 (Appendix A) gives the parameters that Authlib writes into an error's
+# description, whose characters the RFC restricts (Authlib raises ValueError for others): a
+# value outside it names no response type and no redirect URI a client could have registered.
+_PARAMETER_SYNTAX = {
+    "response_type": re.compile(r"[A-Za-z0-9_]+( [A-Za-z0-9_]+)*"),
+    "redirect_uri": re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+"),  # RFC 3986's
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +94,12 @@ class OAuthRequest(OAuth2Request):  # type: ignore[misc]
         super().__init__(method, uri, headers=headers)
         self.conn = conn
         self.payload = _Payload(parameters)
+        for name, syntax in _PARAMETER_SYNTAX.items():
+            if not all(syntax.fullmatch(value) for value in self.payload.datalist.get(name, [])):
+                raise InvalidRequestError(f"Invalid '{name}' in request.")
+        if not _basic_credentials_are_text(headers.get("authorization", "")):
+            # Authlib decodes them as UTF-8 without expecting it to fail.
+            raise InvalidClientError("The client's credentials are not UTF-8.", status_code=401)
 
     @property
     def args(self) -> dict[str, str]:
@@ -89,6 +108,20 @@ class OAuthRequest(OAuth2Request):  # type: ignore[misc]
     @property
     def form(self) -> dict[str, str]:
         return self.payload.data
+
+
+def _basic_credentials_are_text(authorization: str) -> bool:
+    """Whether HTTP Basic credentials (RFC 7617), if these are, decode to UTF-8 text."""
+    scheme, _, credentials = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return True
+    try:
+        base64.b64decode(credentials.strip()).decode()
+    except binascii.Error:
+        return True  # Authlib reads these as no credentials
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 class _Payload(OAuth2Payload):  # type: ignore[misc]
@@ -202,7 +235,9 @@ def requested_scopes(scope: str | None) -> frozenset[Scope]:
     try:
         parsed = parse_scopes(names, "scope")
     except InvalidParameter as error:
-        raise InvalidScopeError(f"Unknown scope in '{scope}'.") from error
+        # Not the value sent: an error's description holds only some ASCII (RFC 6749 §5.2).
+        known = " ".join(sorted(Scope))
+        raise InvalidScopeError(f"Unknown scope: the scopes are {known}.") from error
     if not parsed:
         raise InvalidScopeError("Request at least one scope.")
     return parsed

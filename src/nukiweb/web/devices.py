@@ -24,6 +24,7 @@ from nukiweb.domain.device_words import (
     describe_log_entry,
     is_log_action,
 )
+from nukiweb.domain.devices import MAX_SMARTLOCK_ID
 from nukiweb.domain.errors import InvalidParameter, NotFound, NukiwebError
 from nukiweb.domain.rights import required_rights
 from nukiweb.domain.simple_actions import SimpleActionKind
@@ -103,7 +104,9 @@ async def _simple_action(request: Request, smartlock_id: str, kind: SimpleAction
 
 
 def _smartlock_id(text: str) -> int:
-    if not _NUMBER.fullmatch(text):
+    """A device's id in a page's path; one that no device can have names nothing (as in the
+    API, ``api.parameters``)."""
+    if not _NUMBER.fullmatch(text) or int(text) > MAX_SMARTLOCK_ID:
         raise NotFound("smartlock", text)
     return int(text)
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.api.swagger import OAUTH2_REDIRECT_PATH
 from nukiweb.domain.scopes import CONSENT_LABELS, Scope
 from nukiweb.services.context import ServiceContext
@@ -38,7 +39,7 @@ MAX_FORM_FIELDS = 50
 
 router = page_router()
 # The token endpoint is not a page: its errors are RFC 6749 JSON.
-token_router = APIRouter(include_in_schema=False)
+token_router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
 
 
 @router.get(AUTHORIZE_PATH)

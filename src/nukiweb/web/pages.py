@@ -14,11 +14,11 @@ from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.datastructures import FormData
 
 from nukiweb.api.errors import status_of
+from nukiweb.api.routing import CheckedRoute
 from nukiweb.domain.errors import NukiwebError
 from nukiweb.secrets import same
 from nukiweb.services import web_sessions
@@ -61,7 +61,7 @@ class CsrfRejected(Exception):
     """A form without this session's CSRF token: answered 403."""
 
 
-class PageRoute(APIRoute):
+class PageRoute(CheckedRoute):
     """A route of the pages: what it refuses is answered as a page (the API's routes answer
     the same errors with the vendor's JSON body)."""
 

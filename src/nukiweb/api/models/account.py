@@ -7,13 +7,19 @@ from typing import Self
 
 from pydantic import Field
 
-from nukiweb.api.models.common import ApiDateTime, RequestModel, ResponseModel
+from nukiweb.api.models.common import ApiDateTime, RequestModel, ResponseModel, SmartlockIdValue
 from nukiweb.domain.accounts import Account as AccountRecord
 
 
-class AccountConfig(RequestModel):
+class AccountConfigUpdate(RequestModel):
+    """``Account.Config`` as a client sends it. Its ``otpEnabledDate`` is the server's to set,
+    when one-time passwords are enabled: one a client sends is ignored."""
+
     alexaPin: str
     gactionsHomePin: str
+
+
+class AccountConfig(AccountConfigUpdate):
     otpEnabledDate: ApiDateTime | None = None
 
 
@@ -73,7 +79,7 @@ class AccountUpdate(RequestModel):
     password: str | None = None
     name: str | None = None
     language: str
-    config: AccountConfig | None = None
+    config: AccountConfigUpdate | None = None
     profile: AccountProfile | None = None
 
 
@@ -103,7 +109,7 @@ class DeviceSortType(StrEnum):
 
 
 class StaleDevice(RequestModel):
-    smartlockId: int | None = None
+    smartlockId: SmartlockIdValue | None = None
     name: str | None = Field(default=None, max_length=100)
     read: bool | None = None
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from nukiweb.api.models.common import ApiDateTime, RequestModel, ResponseModel
+from nukiweb.api.models.common import ApiDateTime, RequestModel, ResponseModel, SmartlockIdValue
 from nukiweb.domain.smartlocks import AccountUser as AccountUserRecord
 from nukiweb.domain.smartlocks import Authorization
 
@@ -82,7 +82,7 @@ class SmartlockAuthCreate(_Window):
 
 
 class SmartlocksAuthCreate(SmartlockAuthCreate):
-    smartlockIds: list[int] = Field(min_length=1, max_length=1000)
+    smartlockIds: list[SmartlockIdValue] = Field(min_length=1, max_length=1000)
 
 
 class SmartlockAuthUpdate(_Window):

@@ -20,12 +20,16 @@ from pydantic import AfterValidator, Field, GetCoreSchemaHandler, GetJsonSchemaH
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-from nukiweb.api.models.common import ApiDateTime, RequestModel, ResponseModel
+from nukiweb.api.models.common import (
+    INT32_MAX,
+    INT32_MIN,
+    ApiDateTime,
+    RequestModel,
+    ResponseModel,
+    SmartlockIdValue,
+)
 from nukiweb.domain.errors import InvalidParameter
 from nukiweb.domain.simple_actions import FirmwareVersion
-
-INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
-INT64_MAX = 2**63 - 1
 
 
 class OneOf:
@@ -65,7 +69,6 @@ def _check_version(text: str) -> str:
 
 Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
 Count = Annotated[int, Field(ge=0, le=INT32_MAX)]  # [inferred] durations and timeouts: not < 0
-SmartlockIdValue = Annotated[int, Field(ge=0, le=INT64_MAX)]
 DeviceTypeCode = Annotated[int, Field(ge=0, le=4)]
 SmartlockName = Annotated[str, Field(min_length=1, max_length=32)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]  # [inferred] bounds
