@@ -1,9 +1,12 @@
 """Benchmark nukiweb against a bare ASGI endpoint served the same way, in one run.
 
 Usage: .venv/bin/python bench/run.py [--duration 10] [--connections 32] [--threads 1]
-                                      [--repeat 2] [--warmup 2] [--round-trips 200] [--json]
+                                      [--repeat 2] [--warmup 2] [--round-trips 200]
+                                      [--database-url postgresql://…] [--json]
 
-Both servers run as subprocesses on free 127.0.0.1 ports, each is loaded by ``wrk`` in
+nukiweb's store is a SQLite file in a temp dir, or, with ``--database-url`` naming a PostgreSQL
+server, a scratch database made on that server for the run and dropped after it. Both servers
+run as subprocesses on free 127.0.0.1 ports, each is loaded by ``wrk`` in
 turn (alternating, ``--repeat`` times), and the medians are compared. Absolute figures
 depend on the machine; the ratio to the bare endpoint measured in the same run is what
 is meant to hold. Then, on the same nukiweb process, one client times ``--round-trips``
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import secrets
 import shutil
 import socket
 import statistics
@@ -32,6 +36,7 @@ from typing import Any, cast
 import httpx
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import create_engine, make_url, text
 
 BENCH_DIR = Path(__file__).resolve().parent
 HOST = "127.0.0.1"  # loopback only: the benchmark never listens on or talks to anything else
@@ -99,6 +104,7 @@ class Settings:
     warmup: int
     round_trips: int
     json: bool
+    database_url: str | None = None  # a PostgreSQL server; None: a SQLite file
 
 
 @dataclass(frozen=True)
@@ -206,8 +212,15 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
         default=200,
         help="command round trips (POST action, GET until done) after wrk (default 200)",
     )
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server (postgresql://USER@HOST:PORT/DB): the run makes a scratch "
+        "database there and drops it after (default: a SQLite file in a temp dir)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
+    if args.database_url and not args.database_url.startswith(("postgresql", "postgres")):
+        parser.error("--database-url must name a PostgreSQL server (postgresql://…)")
     if args.connections < args.threads:
         parser.error("--connections must be at least --threads (wrk refuses otherwise)")
     return Settings(
@@ -218,7 +231,33 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
         args.warmup,
         args.round_trips,
         args.json,
+        args.database_url,
     )
+
+
+# --- the store ---------------------------------------------------------------------------
+
+
+@contextmanager
+def scratch_store(server_url: str | None, directory: Path) -> Iterator[str]:
+    """The URL of an empty store for one run: a SQLite file in ``directory``, or a database
+    made on the PostgreSQL server ``server_url`` names, dropped when the run ends."""
+    if server_url is None:
+        yield f"sqlite:///{directory / 'bench.db'}"
+        return
+    server = make_url(server_url).set(drivername="postgresql+psycopg")
+    name = f"nukiweb_bench_{secrets.token_hex(6)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 # --- servers -----------------------------------------------------------------------------
@@ -431,11 +470,11 @@ def run_wrk(url: str, headers: dict[str, str], settings: Settings, duration: int
 
 
 def start_servers(
-    stack: ExitStack, tmp: Path, console: Console
+    stack: ExitStack, tmp: Path, settings: Settings, console: Console
 ) -> tuple[dict[str, str], str, dict[int, int]]:
     """Start both servers; return their base URLs by server key, the bench token, and the
     bench devices' smartlockIds by type."""
-    database_url = f"sqlite:///{tmp / 'bench.db'}"
+    database_url = stack.enter_context(scratch_store(settings.database_url, tmp))
     console.print("Creating the bench account, its devices and a token…")
     token, devices = seed(database_url)
     ports = {"bare": free_port(), "nukiweb": free_port()}
@@ -467,7 +506,7 @@ def measure(settings: Settings, console: Console) -> tuple[list[Summary], RoundT
     runs: dict[Target, list[WrkResult]] = {target: [] for target in TARGETS}
     # The temp dir is left last: SQLite's files must be closed (servers stopped) before removal.
     with tempfile.TemporaryDirectory(prefix="nukiweb-bench-") as tmp, ExitStack() as stack:
-        bases, token, devices = start_servers(stack, Path(tmp), console)
+        bases, token, devices = start_servers(stack, Path(tmp), settings, console)
         urls = {target: bases[target.server] + target.path for target in TARGETS}
         headers = {target: auth_headers(target.authenticated, token) for target in TARGETS}
         for target in TARGETS:
