@@ -11,9 +11,11 @@ PostgreSQL database must share the key: set the variable on each.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
+import secrets
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -42,10 +44,7 @@ class SecretBox:
             return cls(configured.encode())
         path = data_dir / KEY_FILE
         if not path.exists():
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # only if it makes it
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(Fernet.generate_key())
+            _make_key_file(path)
         return cls(path.read_bytes().strip())
 
     @classmethod
@@ -66,3 +65,21 @@ class SecretBox:
             return self._fernet.decrypt(sealed.encode()).decode()
         except InvalidToken:
             raise ValueError("a stored secret cannot be decrypted with this key") from None
+
+
+def _make_key_file(path: Path) -> None:
+    """A new key in ``path`` (owner-only), unless another process made one first. The key is
+    written whole to a file of its own and then linked to its name, so that no process ever
+    reads a key being written; the first link wins and every process uses its key."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # 0700 only if it makes it
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(Fernet.generate_key())
+            file.flush()
+            os.fsync(file.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+    finally:
+        draft.unlink()

@@ -36,19 +36,23 @@ def test_migrated_schema_matches_the_tables(database_url: str) -> None:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_concurrent_upgrades_from_several_processes(backend: str, tmp_path: Path) -> None:
+    """Several processes starting at once on a new store and a new data directory: one makes
+    the schema and one the secret key, and every process uses them."""
     with database_for(backend, tmp_path) as url:
-        upgrade_from_processes(url, count=4)
+        upgrade_from_processes(url, tmp_path / "data", count=4)
+    keys = list((tmp_path / "data").iterdir())
+    assert [key.name for key in keys] == ["nukiweb.key"]
 
 
-def upgrade_from_processes(url: str, count: int) -> None:
+def upgrade_from_processes(url: str, data_dir: Path, count: int) -> None:
     command = [sys.executable, "-m", "nukiweb", "db", "upgrade", "--database-url", url]
+    command += ["--data-dir", str(data_dir)]
     processes = [
         subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for _ in range(count)
     ]
-    for process in processes:
-        _out, err = process.communicate(timeout=60)
-        assert process.returncode == 0, err.decode()
+    errors = [process.communicate(timeout=60)[1].decode() for process in processes]
+    assert [process.returncode for process in processes] == [0] * count, errors
     database = Database(url)
     try:
         tables = set(inspect(database.engine).get_table_names())
