@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from itertools import combinations
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -16,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
 )
 
 from nukiweb.store.types import UTCDateTime
@@ -159,7 +162,7 @@ smartlocks = Table(
 smartlock_logs = Table(
     "smartlock_logs",
     metadata,
-    # Insertion order: the cursor and "newest first" follow it, through the two indexes below.
+    # The order written: of entries with the same date, the one written last comes first.
     _sequence(),
     Column("id", String(24), nullable=False, unique=True),
     _account_id(),
@@ -182,9 +185,37 @@ smartlock_logs = Table(
     Column("opener_log", JSON, nullable=True),
     Column("ajar_timeout", Integer, nullable=True),
     Column("error", Text, nullable=True),
-    Index("ix_smartlock_logs_account_id_seq", "account_id", "seq"),
-    Index("ix_smartlock_logs_smartlock_id_seq", "smartlock_id", "seq"),
 )
+
+
+def _log_indexes() -> None:
+    """One index per set of equality filters a log query can have, those columns first and then
+    (date, seq), the log's order: every filter combination, with its date bounds and cursor,
+    is one range of one index, read backwards (store/logs.py). The account's log filters by
+    action and accountUserId, a device's by authId too. An entry without a user or an
+    authorization is never asked for by one, so the indexes with that column leave it out."""
+    log = smartlock_logs.c
+    short = {"action": "action", "account_user_id": "user", "auth_id": "auth"}
+    for owner, name, filters in (
+        (log.account_id, "account", ("action", "account_user_id")),
+        (log.smartlock_id, "device", ("action", "account_user_id", "auth_id")),
+    ):
+        for count in range(len(filters) + 1):
+            for chosen in combinations(filters, count):
+                optional = [log[column] for column in chosen if log[column].nullable]
+                present = and_(*(column.isnot(None) for column in optional)) if optional else None
+                Index(
+                    "_".join(["ix_smartlock_logs", name, *(short[c] for c in chosen), "date"]),
+                    owner,
+                    *(log[column] for column in chosen),
+                    log.date,
+                    log.seq,
+                    postgresql_where=present,
+                    sqlite_where=present,
+                )
+
+
+_log_indexes()
 
 account_users = Table(
     "account_users",
