@@ -1,6 +1,6 @@
-"""The activity log's indexes, as the migrations make them, are those of schema.py down to the
-entries they leave out (which Alembic's comparison of the two does not look at): a page's
-query can use an index only if it asks for no entry the index leaves out."""
+"""The activity log's indexes, as the migrations make them, are those of schema.py down to their
+WHERE (which Alembic's comparison of the two does not look at): a page's query can use an index
+only if it repeats that WHERE, and each page's query has one index it can use."""
 
 from __future__ import annotations
 
@@ -9,12 +9,19 @@ import re
 from sqlalchemy import inspect
 
 from nukiweb.store.database import Database
-from nukiweb.store.schema import smartlock_logs
+from nukiweb.store.schema import LOG_INDEXES, log_index_rows, smartlock_logs
+
+Rows = tuple[frozenset[str], int]
 
 
-def _not_null(where: object) -> frozenset[str]:
-    """The columns an index's WHERE requires to be set, however the database writes it."""
-    return frozenset(re.findall(r"(\w+)\)? IS NOT NULL", str(where), flags=re.IGNORECASE))
+def _rows(where: object) -> Rows:
+    """The columns an index's WHERE requires to be set, and its mark (``seq <> -n``), however
+    the database writes them."""
+    text = str(where)
+    mark = re.search(r"seq (?:<>|!=) '?-(\d+)", text)
+    assert mark is not None, text
+    not_null = re.findall(r"(\w+)\)? IS NOT NULL", text, flags=re.IGNORECASE)
+    return frozenset(not_null), int(mark.group(1))
 
 
 def test_migrated_log_indexes_hold_the_entries_schema_py_says(database_url: str) -> None:
@@ -25,18 +32,24 @@ def test_migrated_log_indexes_hold_the_entries_schema_py_says(database_url: str)
         reflected = {
             index["name"]: (
                 index["column_names"],
-                _not_null(index.get("dialect_options", {}).get(f"{dialect}_where")),
+                _rows(index["dialect_options"][f"{dialect}_where"]),
             )
             for index in inspect(database.engine).get_indexes(smartlock_logs.name)
+            if index["name"] in {index.name for index in smartlock_logs.indexes}
         }
     finally:
         database.dispose()
     expected = {
         index.name: (
             [column.name for column in index.columns],
-            _not_null(index.dialect_options[dialect]["where"]),
+            _rows(index.dialect_options[dialect]["where"]),
         )
         for index in smartlock_logs.indexes
     }
-    assert {name: reflected[name] for name in expected} == expected
-    assert any(optional for _columns, optional in expected.values())
+    assert reflected == expected
+
+
+def test_every_log_index_has_a_mark_of_its_own() -> None:
+    marks = [_rows(log_index_rows(owner, filters))[1] for owner, filters in LOG_INDEXES]
+    assert sorted(marks) == list(range(1, len(LOG_INDEXES) + 1))
+    assert len(smartlock_logs.indexes) == len(LOG_INDEXES) == 4 + 8

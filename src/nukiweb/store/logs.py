@@ -4,8 +4,9 @@ with an id cursor.
 A page is one range of one index, read backwards from where it starts, whatever the filters:
 the table has an index for each set of equality filters a query can have (see ``schema.py``),
 whose columns are those filters followed by ``date`` and ``seq``, so that the date bounds and
-the cursor are the two ends of the range and the order is the index's own. A page costs the same
-however long the log is, and however rare the entries it asks for.
+the cursor are the two ends of the range and the order is the index's own; and the query names
+its index by repeating that index's WHERE (``schema.log_index_rows``). A page costs the same
+however long the log is, and however rare the entries it asks for, or when none match.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, insert, select, tuple_
 
 from nukiweb.domain.smartlocks import LogEntry, LogQuery
-from nukiweb.store.schema import smartlock_logs, smartlocks
+from nukiweb.store.schema import LOG_FILTERS, log_index_rows, smartlock_logs
 
 _ENTRY_COLUMNS = [c for c in smartlock_logs.c if c.name != "seq"]
 
@@ -47,14 +48,14 @@ def query_entries(conn: Connection, account_id: int, query: LogQuery) -> list[Lo
 
 
 def read_in_index_order(conn: Connection) -> None:
-    """For the rest of the transaction, PostgreSQL reads a page from the index that has its
-    order rather than collecting every matching entry and sorting them.
+    """For the rest of the transaction, PostgreSQL reads a page in its index's order rather
+    than collecting every matching entry and sorting them.
 
     Its planner picks the latter when it expects few matching entries, and it expects too few
-    for a device's authorization or an account's user: those values belong to one device or
-    account, while the planner takes them for independent of it and assumes an average device.
-    At 1 million entries a page for a common authorization then read some 2,000 pages of the
-    table instead of 50 (bench/logs.py). SQLite, without statistics, always takes the index."""
+    for a device's authorization or an account's user: values that belong to one device or
+    account, which it takes for independent of them. At 1 million entries a page for a common
+    authorization then read some 2,000 pages of the table instead of 50 (bench/logs.py).
+    SQLite, without statistics, reads in the index's order."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL enable_sort = off")
 
@@ -71,28 +72,22 @@ def entry_position(conn: Connection, account_id: int, entry_id: str) -> Position
 
 
 def page_statement(account_id: int, query: LogQuery, cursor: Position | None) -> Select[Any]:
-    """The SELECT of a page: entries older than ``cursor`` (the position of ``before_id``)."""
+    """The SELECT of a page: entries older than ``cursor`` (the position of ``before_id``).
+    (Given an ``auth_id``, the account's log filters by it too, without an index of its own.)"""
     table = smartlock_logs
-    if query.smartlock_id is None:
-        statement = select(*_ENTRY_COLUMNS).where(table.c.account_id == account_id)
-    else:
-        # The device, if it is the account's: one value, looked up first, so that the device's
-        # indexes are the only ones a planner can pick (no account_id term to match others).
-        device = (
-            select(smartlocks.c.smartlock_id)
-            .where(
-                smartlocks.c.smartlock_id == query.smartlock_id,
-                smartlocks.c.account_id == account_id,
-            )
-            .scalar_subquery()
-        )
-        statement = select(*_ENTRY_COLUMNS).where(table.c.smartlock_id == device)
-    if query.action is not None:
-        statement = statement.where(table.c.action == query.action)
-    if query.account_user_id is not None:
-        statement = statement.where(table.c.account_user_id == query.account_user_id)
-    if query.auth_id is not None:
-        statement = statement.where(table.c.auth_id == query.auth_id)
+    owner = "account_id" if query.smartlock_id is None else "smartlock_id"
+    equal = {
+        "smartlock_id": query.smartlock_id,
+        "action": query.action,
+        "account_user_id": query.account_user_id,
+        "auth_id": query.auth_id,
+    }
+    filters = tuple(column for column in LOG_FILTERS[owner] if equal[column] is not None)
+    statement = select(*_ENTRY_COLUMNS).where(
+        table.c.account_id == account_id,
+        *(table.c[column] == value for column, value in equal.items() if value is not None),
+        log_index_rows(owner, filters),
+    )
     if query.from_date is not None:
         statement = statement.where(table.c.date >= query.from_date)
     to_date, cursor = _tighter_end(query.to_date, cursor)
