@@ -69,6 +69,7 @@ DEVICE_HARD_CASES: tuple[Filters, ...] = (
     (("auth", "rare"),),
     (("auth", "rare"), ("action", "lock")),
     (("auth", "common"), ("action", "rare")),
+    (("auth", "common"), ("user", "common"), ("action", "rare")),
     (("auth", "common"), ("user", "none")),  # an authorization and a user it is not
     (("auth", "rare"), ("user", "rare")),
     (("auth", "common"), ("user", "none"), ("action", "lock"), ("to", "30d")),

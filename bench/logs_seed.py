@@ -9,12 +9,14 @@ of the row number, so every run seeds the same log.
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from sqlalchemy import Connection, create_engine, func, inspect, select, text
@@ -148,19 +150,27 @@ def seed(ctx: ServiceContext, rows: int, console: Console) -> None:
 
 
 def build_indexes(conn: Connection, postgresql: bool, console: Console) -> None:
-    """The log table's indexes as the schema has them (missing ones built, others dropped),
-    then fresh statistics on PostgreSQL. SQLite is left without statistics, as nukiweb
-    leaves it."""
+    """The log table's indexes as the schema has them (missing or different ones built, others
+    dropped), then fresh statistics on PostgreSQL. SQLite is left without statistics, as
+    nukiweb leaves it."""
     if postgresql:
         conn.execute(text("SET maintenance_work_mem = '1GB'"))
-    wanted = {str(index.name): index for index in smartlock_logs.indexes}
-    present = {str(ix["name"]) for ix in inspect(conn).get_indexes(smartlock_logs.name)}
-    for name in sorted(present - set(wanted)):
-        if name.startswith(f"ix_{smartlock_logs.name}_"):
+    dialect = conn.dialect.name
+    wanted = {
+        str(index.name): (index, _definition(index.expressions, index.dialect_options[dialect]))
+        for index in smartlock_logs.indexes
+    }
+    present = {
+        str(ix["name"]): _definition(ix["column_names"], ix.get("dialect_options", {}))
+        for ix in inspect(conn).get_indexes(smartlock_logs.name)
+        if str(ix["name"]).startswith(f"ix_{smartlock_logs.name}_")
+    }
+    for name, definition in present.items():
+        if name not in wanted or wanted[name][1] != definition:
             conn.execute(text(f'DROP INDEX "{name}"'))
             console.log(f"dropped {name}")
-    for name, index in wanted.items():
-        if name not in present:
+    for name, (index, definition) in wanted.items():
+        if present.get(name) != definition:
             index.create(conn)
             conn.commit()
             console.log(f"built {name}")
@@ -170,6 +180,14 @@ def build_indexes(conn: Connection, postgresql: bool, console: Console) -> None:
             text(f"VACUUM ANALYZE {smartlock_logs.name}")
         )
     conn.commit()
+
+
+def _definition(columns: Sequence[Any], options: Mapping[str, Any]) -> tuple[str, ...]:
+    """An index's columns and WHERE, in words that reflection and the schema share."""
+    where = next((str(value) for key, value in options.items() if key.endswith("where")), "")
+    words = re.findall(r"\w+|<>|!=", where.replace("smartlock_logs.", ""))
+    kept = ["!=" if word == "<>" else word for word in words if word.lower() != "integer"]
+    return (*(getattr(c, "name", str(c)) for c in columns), "where", *kept)
 
 
 def _make_devices(ctx: ServiceContext) -> list[SeededDevice]:
