@@ -238,24 +238,30 @@ def user_base(account_id: int) -> int:
     return account_id * 1000
 
 
+def _dialect_parts(postgresql: bool) -> tuple[str, str, str, str]:
+    """What the two databases write differently: the row numbers :lo to :hi, an entry's date
+    (as SQLAlchemy stores it), its id, and an authorization's id."""
+    if postgresql:
+        return (
+            "WITH series AS (SELECT generate_series(CAST(:lo AS BIGINT), :hi) AS i),",
+            f"TIMESTAMP '{LOG_START:%Y-%m-%d %H:%M:%S}' + p.t * INTERVAL '1 second'",
+            "lpad(to_hex(p.i), 16, '0') || lpad(to_hex(p.rd), 8, '0')",
+            "lpad(to_hex(d.g), 12, '0') || lpad(to_hex(p.j), 12, '0')",
+        )
+    epoch = int(LOG_START.timestamp())
+    following = "SELECT i + 1 FROM series WHERE i < :hi"
+    return (
+        f"WITH RECURSIVE series(i) AS (SELECT :lo UNION ALL {following}),",
+        f"strftime('%Y-%m-%d %H:%M:%S', {epoch} + p.t, 'unixepoch') || '.000000'",
+        "printf('%016x%08x', p.i, p.rd)",
+        "printf('%012x%012x', d.g, p.j)",
+    )
+
+
 def _insert_sql(postgresql: bool, rows: int) -> str:
     devices = ACCOUNTS * len(DEVICE_TYPES)
     span = int(LOG_SPAN.total_seconds())
-    if postgresql:
-        series = "SELECT generate_series(CAST(:lo AS BIGINT), CAST(:hi AS BIGINT)) AS i"
-        date = f"TIMESTAMP '{LOG_START:%Y-%m-%d %H:%M:%S}' + p.t * INTERVAL '1 second'"
-        log_id = "lpad(to_hex(p.i), 16, '0') || lpad(to_hex(p.rd), 8, '0')"
-        auth_id = "lpad(to_hex(d.g), 12, '0') || lpad(to_hex(p.j), 12, '0')"
-        with_series = f"WITH series AS ({series}),"
-    else:
-        epoch = int(LOG_START.timestamp())
-        date = f"strftime('%Y-%m-%d %H:%M:%S', {epoch} + p.t, 'unixepoch') || '.000000'"
-        log_id = "printf('%016x%08x', p.i, p.rd)"
-        auth_id = "printf('%012x%012x', d.g, p.j)"
-        with_series = (
-            "WITH RECURSIVE series(i) AS (SELECT :lo UNION ALL SELECT i + 1 FROM series "
-            "WHERE i < :hi),"
-        )
+    with_series, date, log_id, auth_id = _dialect_parts(postgresql)
     draws = ", ".join(f"(i * {m}) % {MODULUS} AS {name}" for name, m in DRAWS.items())
     actions = " ".join(f"WHEN ra % 10000 < {bp} THEN {code}" for bp, code in ACTIONS_BP)
     manual = f"p.action <= 5 AND p.manual < {MANUAL_PCT}"
