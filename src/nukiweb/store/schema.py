@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from itertools import combinations
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -16,7 +18,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    literal_column,
 )
+from sqlalchemy.sql.elements import ColumnElement
 
 from nukiweb.store.types import UTCDateTime
 
@@ -159,7 +164,7 @@ smartlocks = Table(
 smartlock_logs = Table(
     "smartlock_logs",
     metadata,
-    # Insertion order: the cursor and "newest first" follow it, through the two indexes below.
+    # The order written: of entries with the same date, the one written last comes first.
     _sequence(),
     Column("id", String(24), nullable=False, unique=True),
     _account_id(),
@@ -182,9 +187,60 @@ smartlock_logs = Table(
     Column("opener_log", JSON, nullable=True),
     Column("ajar_timeout", Integer, nullable=True),
     Column("error", Text, nullable=True),
-    Index("ix_smartlock_logs_account_id_seq", "account_id", "seq"),
-    Index("ix_smartlock_logs_smartlock_id_seq", "smartlock_id", "seq"),
 )
+
+
+# The equality filters a log query can have besides its owner: the account's log filters by
+# action and accountUserId, a device's by authId too.
+LOG_FILTERS: dict[str, tuple[str, ...]] = {
+    "account_id": ("action", "account_user_id"),
+    "smartlock_id": ("action", "account_user_id", "auth_id"),
+}
+# Every (owner, filters) a log query can have, in a fixed order: the n-th one's index is mark n.
+LOG_INDEXES = [
+    (owner, chosen)
+    for owner, filters in LOG_FILTERS.items()
+    for count in range(len(filters) + 1)
+    for chosen in combinations(filters, count)
+]
+
+
+def log_index_rows(owner: str, filters: tuple[str, ...]) -> ColumnElement[bool]:
+    """What the log's index for these equality filters holds: the entries that have a value in
+    each of them (an entry without a user or an authorization is never asked for by one), and
+    its mark, ``seq <> -n``, true of every entry.
+
+    A page's query repeats this WHERE of its index, and no other index's follows from it, so
+    neither PostgreSQL nor SQLite can read another index, for fewer of the filters, and filter
+    the rest. Both would, choosing by estimates, and those of filters that depend on one another
+    (an authorization, its user, its device) go wrong either way: at 10 million entries a page
+    for a rare action of an authorization and its user read all of that authorization's 24,000
+    entries; with PostgreSQL's statistics of how the columns depend on one another, one for a
+    user and an authorization not theirs read all of the user's 12,000 (bench/logs.py)."""
+    log = smartlock_logs.c
+    mark = LOG_INDEXES.index((owner, filters)) + 1
+    present = [log[column].isnot(None) for column in filters if log[column].nullable]
+    return and_(*present, log.seq != literal_column(str(-mark)))
+
+
+def _log_indexes() -> None:
+    """One index per set of equality filters a log query can have, those columns first and then
+    (date, seq), the log's order: every filter combination, with its date bounds and cursor,
+    is one range of one index, read backwards (store/logs.py)."""
+    log = smartlock_logs.c
+    words = {"account_id": "account", "smartlock_id": "device"}
+    words |= {"action": "action", "account_user_id": "user", "auth_id": "auth"}
+    for owner, filters in LOG_INDEXES:
+        rows = log_index_rows(owner, filters)
+        Index(
+            "_".join(["ix_smartlock_logs", *(words[c] for c in (owner, *filters)), "date"]),
+            *(log[column] for column in (owner, *filters, "date", "seq")),
+            postgresql_where=rows,
+            sqlite_where=rows,
+        )
+
+
+_log_indexes()
 
 account_users = Table(
     "account_users",
