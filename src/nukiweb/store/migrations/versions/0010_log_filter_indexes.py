@@ -5,8 +5,8 @@ a mark in its WHERE that only its own queries repeat, so that no planner takes a
 Building them reads the whole log: on a large PostgreSQL log this takes minutes, and writes to
 the log wait meanwhile (docs/devices.md).
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
