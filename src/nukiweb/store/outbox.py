@@ -146,10 +146,10 @@ def events_after(conn: Connection, account_id: int, cursor: int, limit: int) -> 
 
 def record_attempt(
     conn: Connection, subscriber_id: int, owner: str, values: dict[str, Any]
-) -> None:
-    """What an attempt changed (cursor, failures, statistics), if this instance still holds
-    the subscriber's lease."""
-    conn.execute(
+) -> bool:
+    """What attempts changed (cursor, failures, statistics), if this instance still holds
+    the subscriber's lease: whether it does."""
+    result = conn.execute(
         update(webhook_subscribers)
         .where(
             webhook_subscribers.c.id == subscriber_id,
@@ -157,6 +157,7 @@ def record_attempt(
         )
         .values(**values)
     )
+    return result.rowcount == 1
 
 
 def prune(conn: Connection) -> None:

@@ -219,26 +219,34 @@ def delete_advanced_key(conn: Connection, api_key_id: int) -> None:
 
 
 def insert_log(conn: Connection, values: dict[str, Any]) -> None:
-    """Records one delivery attempt and forgets that API key's attempts beyond the newest 300.
+    """Records one delivery attempt (see ``insert_logs``)."""
+    insert_logs(conn, [values])
 
-    ``values`` holds the webhook_logs columns; ``request`` and ``response`` are WebhookMessage
+
+def insert_logs(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Records delivery attempts, in the order given, and forgets each API key's attempts
+    beyond its newest 300.
+
+    Each row holds the webhook_logs columns; ``request`` and ``response`` are WebhookMessage
     documents: ``{"headers": {name: value}, "body": a JSON object or None, "timestamp": an
     ISO-8601 string, "path": the URL's path}`` (``response`` None when no answer came)."""
-    conn.execute(insert(webhook_logs).values(**values))
-    api_key_id = values["api_key_id"]
-    oldest_kept = (
-        select(webhook_logs.c.seq)
-        .where(webhook_logs.c.api_key_id == api_key_id)
-        .order_by(webhook_logs.c.seq.desc())
-        .offset(KEPT_LOGS - 1)
-        .limit(1)
-        .scalar_subquery()
-    )
-    conn.execute(
-        delete(webhook_logs).where(
-            webhook_logs.c.api_key_id == api_key_id, webhook_logs.c.seq < oldest_kept
+    if not rows:
+        return
+    conn.execute(insert(webhook_logs), rows)
+    for api_key_id in dict.fromkeys(row["api_key_id"] for row in rows):
+        oldest_kept = (
+            select(webhook_logs.c.seq)
+            .where(webhook_logs.c.api_key_id == api_key_id)
+            .order_by(webhook_logs.c.seq.desc())
+            .offset(KEPT_LOGS - 1)
+            .limit(1)
+            .scalar_subquery()
         )
-    )
+        conn.execute(
+            delete(webhook_logs).where(
+                webhook_logs.c.api_key_id == api_key_id, webhook_logs.c.seq < oldest_kept
+            )
+        )
 
 
 def log_seq(conn: Connection, api_key_id: int, log_id: str) -> int | None:

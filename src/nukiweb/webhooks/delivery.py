@@ -30,7 +30,7 @@ from nukiweb.secrets import new_object_id
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import outbox
 from nukiweb.store.readers import reader_grant
-from nukiweb.store.webhooks import NOTIFICATION, insert_log
+from nukiweb.store.webhooks import NOTIFICATION, insert_logs
 from nukiweb.webhooks.addresses import (
     CheckedTransport,
     Resolver,
@@ -44,6 +44,11 @@ log = logging.getLogger(__name__)
 # with every attempt, so it only needs to outlast one request.
 LEASE = timedelta(seconds=15)
 EVENTS_PER_TURN = 50
+# The outcomes of this many attempts (their cursor move and webhook log rows) are recorded in
+# one transaction: a crash re-sends at most this many delivered events. Recorded sooner if the
+# lease is this old, so that it never runs out while the turn sends.
+RECORD_EVERY = 50
+RENEW_LEASE_AFTER = LEASE.total_seconds() / 3
 REQUEST_TIMEOUT = 5.0
 MAX_ERROR_LENGTH = 500  # of the reason a failed attempt's log shows
 
@@ -158,46 +163,53 @@ class DeliveryWorker:
             grant = reader_grant(
                 conn, subscriber.reader_account_id, subscriber.api_key_id, self._ctx.clock.now()
             )
-        readable = readable_features(grant.scopes, grant.rights)
-        cursor = subscriber.cursor
+        turn = _Turn(subscriber, readable_features(grant.scopes, grant.rights))
         for event in events:
-            delivered = await self._attempt(subscriber, event, readable, cursor)
-            if delivered is False:
-                return
-            cursor = event.seq
-        if cursor != subscriber.cursor:
-            with self._ctx.db.transaction() as conn:
-                outbox.record_attempt(conn, subscriber_id, self._owner, {"cursor": cursor})
+            if turn.record_due() and not self._record(turn):
+                return  # the lease went to another instance: it carries on
+            attempt = await self._attempt(turn, event)
+            if attempt is not None:
+                turn.attempts.append((event, attempt))
+                if not attempt.succeeded:
+                    break
+            turn.cursor = event.seq
+        if turn.attempts or turn.cursor != turn.recorded_cursor:
+            self._record(turn)
 
-    async def _attempt(
-        self, subscriber: Any, event: Any, readable: frozenset[str], cursor: int
-    ) -> bool | None:
-        """Sends ``event`` if the subscriber wants it: whether it was delivered (``None``: not
-        wanted). Whatever goes wrong while preparing or sending it is this delivery's failure,
-        recorded and retried like any other, so that no subscriber's data can make the worker
-        spin. ``cursor``: past the events skipped before this one."""
+    async def _attempt(self, turn: _Turn, event: Any) -> _Attempt | None:
+        """Sends ``event`` if the subscriber wants it: the attempt (``None``: not wanted).
+        Whatever goes wrong while preparing or sending it is this delivery's failure, recorded
+        and retried like any other, so that no subscriber's data can make the worker spin."""
+        subscriber = turn.subscriber
         attempt = _Attempt(subscriber.url)
         try:
-            if not _wants(subscriber, event, readable):
+            if not _wants(subscriber, event, turn.readable):
                 return None
             payload = outbox.opened_payload(self._ctx.secrets, event.feature, event.payload)
-            await self._send(subscriber, event.id, payload, attempt)
+            if turn.secret is None:  # opened once a turn: decrypting it is no cheap step
+                turn.secret = self._ctx.secrets.open(subscriber.secret_box)
+            await self._send(subscriber, turn.secret, event.id, payload, attempt)
         except Exception as error:
             if not isinstance(error, EXPECTED_FAILURES):
                 log.warning(
                     "webhook delivery to subscriber %s failed", subscriber.id, exc_info=True
                 )
             attempt.fail(error)
-        self._after_attempt(subscriber, event, attempt, cursor)
-        return attempt.succeeded
+        attempt.duration = int((time.monotonic() - attempt.started) * 1000)
+        attempt.at = self._ctx.clock.now()
+        return attempt
 
     async def _send(
-        self, subscriber: Any, event_id: str, payload: dict[str, Any], attempt: _Attempt
+        self,
+        subscriber: Any,
+        secret: str,
+        event_id: str,
+        payload: dict[str, Any],
+        attempt: _Attempt,
     ) -> None:
         attempt.payload = payload
         if subscriber.kind == "notification":
             attempt.payload = {"notificationId": subscriber.notification_id, **payload}
-        secret = self._ctx.secrets.open(subscriber.secret_box)
         body = json.dumps(attempt.payload, separators=(",", ":")).encode()
         attempt.headers = {
             "Content-Type": "application/json; charset=UTF-8",
@@ -212,52 +224,58 @@ class DeliveryWorker:
         attempt.answer = _message(kept_headers, answer, attempt.url)
         attempt.status = response.status_code
 
-    def _after_attempt(self, subscriber: Any, event: Any, attempt: _Attempt, cursor: int) -> None:
-        """The attempt's outcome in the subscriber's statistics and the webhook log. If the log
-        row cannot be stored, the outcome is recorded without it."""
+    def _record(self, turn: _Turn) -> bool:
+        """The outcomes of the turn's attempts since the last record, and the cursor past
+        them, in one transaction that renews the lease; whether this instance still holds it.
+        If the webhook log's rows cannot be stored, the outcomes are recorded without them."""
         try:
-            self._record_outcome(subscriber, event, attempt, cursor, keep_log=True)
+            held = self._record_outcomes(turn, keep_log=True)
         except Exception:
-            log.exception("webhook log of subscriber %s not stored", subscriber.id)
-            self._record_outcome(subscriber, event, attempt, cursor, keep_log=False)
+            log.exception("webhook log of subscriber %s not stored", turn.subscriber.id)
+            held = self._record_outcomes(turn, keep_log=False)
+        turn.attempts = []
+        turn.recorded_cursor = turn.cursor
+        turn.renewed = time.monotonic()
+        return held
 
-    def _record_outcome(
-        self, subscriber: Any, event: Any, attempt: _Attempt, cursor: int, *, keep_log: bool
-    ) -> None:
+    def _record_outcomes(self, turn: _Turn, *, keep_log: bool) -> bool:
+        subscriber = turn.subscriber
         now = self._ctx.clock.now()
-        duration = int((time.monotonic() - attempt.started) * 1000)
         with self._ctx.db.transaction() as conn:
             current = outbox.subscriber(conn, subscriber.id)
             if current is None:
-                return
-            values = _outcome(current, event, attempt.succeeded, cursor, now)
-            values |= {"last_duration": duration, "lease_until": now + LEASE}
-            outbox.record_attempt(conn, subscriber.id, self._owner, values)
+                return False
+            values = _outcome(current, turn, now) | {"lease_until": now + LEASE}
+            if not outbox.record_attempt(conn, subscriber.id, self._owner, values):
+                return False
             if subscriber.api_key_id is None or subscriber.kind == NOTIFICATION or not keep_log:
-                return
-            insert_log(
-                conn,
-                {
-                    "id": new_object_id(),
-                    "api_key_id": subscriber.api_key_id,
-                    "account_id": subscriber.account_id,
-                    "subscriber_id": subscriber.id,
-                    "feature": event.feature,
-                    "request_id": attempt.payload.get("requestId"),
-                    "succeeded": attempt.succeeded,
-                    "response_status": attempt.status,
-                    "duration": duration,
-                    "request": _message(
-                        attempt.headers,
-                        rules.without_keypad_codes(attempt.payload),
-                        attempt.url,
-                        now,
-                    ),
-                    "response": attempt.answer,
-                    "created": now,
-                    "updated": now,
-                },
-            )
+                return True
+            insert_logs(conn, [_log_row(subscriber, e, a) for e, a in turn.attempts])
+        return True
+
+
+@dataclass
+class _Turn:
+    """One subscriber's events of one turn: what it may read, and the attempts whose outcome
+    is not recorded yet."""
+
+    subscriber: Any
+    readable: frozenset[str]
+    secret: str | None = None
+    attempts: list[tuple[Any, _Attempt]] = field(default_factory=list)
+    cursor: int = 0  # past every event sent or passed so far
+    recorded_cursor: int = 0
+    renewed: float = field(default_factory=time.monotonic)  # when the lease was last renewed
+
+    def __post_init__(self) -> None:
+        self.cursor = self.recorded_cursor = self.subscriber.cursor
+
+    def record_due(self) -> bool:
+        """Whether the outcomes so far are to be recorded before the next attempt."""
+        return bool(self.attempts) and (
+            len(self.attempts) >= RECORD_EVERY
+            or time.monotonic() - self.renewed > RENEW_LEASE_AFTER
+        )
 
 
 @dataclass
@@ -270,6 +288,8 @@ class _Attempt:
     payload: dict[str, Any] = field(default_factory=dict)
     status: int | None = None
     answer: dict[str, Any] | None = None
+    duration: int = 0  # milliseconds
+    at: datetime | None = None  # when it ended, by the service's clock
 
     @property
     def succeeded(self) -> bool:
@@ -281,32 +301,53 @@ class _Attempt:
         self.answer = _message({}, {"error": reason}, self.url)
 
 
-def _outcome(
-    current: Any, event: Any, succeeded: bool, cursor: int, now: datetime
-) -> dict[str, Any]:
-    """The subscriber's new delivery state after an attempt at ``event``."""
-    if succeeded:
-        return {
-            "cursor": event.seq,
-            "failures": 0,
-            "next_attempt_at": None,
-            "sent_ok": current.sent_ok + 1,
-            "last_success": now,
-            "last_ok": True,
-            "update_date": now,
-        }
+def _outcome(current: Any, turn: _Turn, now: datetime) -> dict[str, Any]:
+    """The subscriber's new delivery state after the turn's attempts since the last record:
+    all of them delivered but perhaps the last, and the cursor past those delivered."""
+    delivered = [attempt for _event, attempt in turn.attempts if attempt.succeeded]
+    values: dict[str, Any] = {"cursor": turn.cursor, "update_date": now}
+    if not turn.attempts:  # only events the subscriber does not want were passed
+        return values
+    last = turn.attempts[-1][1]
+    values |= {"sent_ok": current.sent_ok + len(delivered), "last_duration": last.duration}
+    if delivered:
+        values["last_success"] = delivered[-1].at
+    if last.succeeded:
+        return values | {"failures": 0, "next_attempt_at": None, "last_ok": True}
     failures = current.failures + 1
-    values: dict[str, Any] = {
-        "cursor": cursor,
+    values |= {
         "failures": failures,
         "next_attempt_at": now + timedelta(seconds=rules.retry_delay(failures)),
         "sent_failed": current.sent_failed + 1,
         "last_ok": False,
-        "update_date": now,
     }
     if failures >= rules.DEACTIVATE_AFTER_FAILURES:
         values["status"] = "DEACTIVATED"
     return values
+
+
+def _log_row(subscriber: Any, event: Any, attempt: _Attempt) -> dict[str, Any]:
+    """The webhook log's row of one attempt."""
+    return {
+        "id": new_object_id(),
+        "api_key_id": subscriber.api_key_id,
+        "account_id": subscriber.account_id,
+        "subscriber_id": subscriber.id,
+        "feature": event.feature,
+        "request_id": attempt.payload.get("requestId"),
+        "succeeded": attempt.succeeded,
+        "response_status": attempt.status,
+        "duration": attempt.duration,
+        "request": _message(
+            attempt.headers,
+            rules.without_keypad_codes(attempt.payload),
+            attempt.url,
+            attempt.at,
+        ),
+        "response": attempt.answer,
+        "created": attempt.at,
+        "updated": attempt.at,
+    }
 
 
 def _wants(subscriber: Any, event: Any, readable: frozenset[str]) -> bool:
