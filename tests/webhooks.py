@@ -66,6 +66,8 @@ class Receiver:
         self.delay = 0.0  # seconds to take before answering: a slow receiver
         self.answer: bytes | None = None  # the body to answer with instead of a short JSON
         self.answer_headers: dict[str, str] = {}  # more headers to answer with
+        # Answered 500, whatever ``status`` says: the POSTs whose JSON body this holds for.
+        self.refuse: Callable[[dict[str, Any]], bool] | None = None
         self._received: list[Received] = []
         self._attempts: list[Received] = []
         self._lock = threading.Lock()
@@ -94,6 +96,9 @@ class Receiver:
                 body = self.rfile.read(length)
                 headers = {name.lower(): value for name, value in self.headers.items()}
                 status = receiver.status
+                refuse = receiver.refuse
+                if refuse is not None and refuse(json.loads(body)):
+                    status = 500
                 time.sleep(receiver.delay)
                 accepted = 200 <= status < 300
                 receiver._record(Received(self.path, headers, body), accepted=accepted)

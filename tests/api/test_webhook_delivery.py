@@ -13,12 +13,18 @@ from functools import partial
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from nukiweb.domain.webhooks import (
     DEACTIVATE_AFTER_FAILURES,
     FIRST_RETRY_SECONDS,
     MAX_RETRY_SECONDS,
+    Feature,
 )
+from nukiweb.services import events
+from nukiweb.store.schema import webhook_events, webhook_subscribers
+from nukiweb.store.webhooks import central_subscriber
+from nukiweb.webhooks.delivery import EVENTS_PER_TURN, RECORD_EVERY
 from tests.devices import add_device, advance, set_bridge_online, simulate
 from tests.support import AccountFixture, ApiClient, unique_email
 from tests.webhooks import Received, Receiver, receiver, wait_until
@@ -551,3 +557,93 @@ def test_a_slow_receiver_does_not_stall_the_others(account: AccountFixture) -> N
         fast.wait_for_count(1, timeout=2.0)
         assert time.monotonic() - started < slow.delay
         slow.wait_for_count(1, timeout=10.0)
+
+
+# --- outcomes recorded in batches --------------------------------------------------------
+
+
+def write_events(account: AccountFixture, smartlock_id: int, count: int) -> list[str]:
+    """``count`` DEVICE_LOGS events in one transaction, as a burst of changes writes them: the
+    worker finds them all pending at once. Their ids, in order."""
+    ctx = account.api.server.ctx
+    with ctx.db.transaction() as conn:
+        for index in range(count):
+            entry = {"smartlockLog": {"id": f"{index:024x}", "smartlockId": smartlock_id}}
+            events.emit(ctx, conn, account.account_id, Feature.DEVICE_LOGS, entry, smartlock_id)
+        rows = conn.execute(
+            select(webhook_events.c.id)
+            .where(webhook_events.c.account_id == account.account_id)
+            .order_by(webhook_events.c.seq.desc())
+            .limit(count)
+        )
+        return [row.id for row in rows][::-1]
+
+
+def delivery_state(account: AccountFixture, api_key: int) -> Any:
+    with account.api.server.ctx.db.read() as conn:
+        central_hook = central_subscriber(conn, api_key)
+        assert central_hook is not None
+        return conn.execute(
+            select(webhook_subscribers).where(webhook_subscribers.c.id == central_hook.id)
+        ).one()
+
+
+def event_seq(account: AccountFixture, event_id: str) -> int:
+    with account.api.server.ctx.db.read() as conn:
+        seq = conn.execute(select(webhook_events.c.seq).where(webhook_events.c.id == event_id))
+        return int(seq.scalar_one())
+
+
+def log_index(received: Received) -> int:
+    return int(received.json["smartlockLog"]["id"], 16)
+
+
+def test_a_failure_within_a_batch_keeps_what_was_delivered_before_it(
+    account: AccountFixture, hook: Receiver
+) -> None:
+    """The outcomes of a turn's attempts are recorded together: the events before a failing
+    one are delivered once, the cursor stands just before it, and the rest follow it, in
+    order, after the backoff."""
+    api = account.api
+    smartlock_id = add_device(account, 4)
+    api_key, secret = central(account, hook.url, ["DEVICE_LOGS"])
+    failing = 6
+    hook.refuse = lambda body: body["smartlockLog"]["id"] == f"{failing:024x}"
+    ids = write_events(account, smartlock_id, 10)
+    attempts = hook.wait_for_attempts(failing + 1)
+    assert [log_index(r) for r in attempts] == list(range(failing + 1))
+    wait_until(lambda: delivery_state(account, api_key).failures == 1)
+    state = delivery_state(account, api_key)
+    assert state.cursor == event_seq(account, ids[failing - 1])
+    assert (state.sent_ok, state.sent_failed, state.last_ok) == (failing, 1, False)
+    logs = webhook_logs(api, api_key)
+    assert [log["succeeded"] for log in logs] == [False] + [True] * failing
+    assert [log["request"]["headers"]["X-Nuki-Event-Id"] for log in logs] == ids[failing::-1]
+    assert hook.stays_quiet(0.3)  # the retry waits for the backoff
+
+    hook.refuse = None
+    advance_until(api, FIRST_RETRY_SECONDS, lambda: len(hook.received) >= 10)
+    received = hook.received
+    assert [r.event_id for r in received] == ids
+    assert all(r.signed_with(secret) for r in received)
+    wait_until(lambda: delivery_state(account, api_key).cursor == event_seq(account, ids[-1]))
+    state = delivery_state(account, api_key)
+    assert (state.failures, state.sent_ok, state.sent_failed, state.last_ok) == (0, 10, 1, True)
+
+
+def test_a_turn_longer_than_a_batch_is_delivered_whole(
+    account: AccountFixture, hook: Receiver
+) -> None:
+    """More events than one record holds, and more than one turn reads: all of them, once
+    each, in order, and one webhook log row each."""
+    smartlock_id = add_device(account, 4)
+    api_key, secret = central(account, hook.url, ["DEVICE_LOGS"])
+    count = EVENTS_PER_TURN + RECORD_EVERY + 7
+    ids = write_events(account, smartlock_id, count)
+    received = hook.wait_for(lambda got: len(got) >= count, timeout=30)
+    assert [r.event_id for r in received] == ids
+    assert all(r.signed_with(secret) for r in received)
+    wait_until(lambda: delivery_state(account, api_key).cursor == event_seq(account, ids[-1]))
+    assert delivery_state(account, api_key).sent_ok == count
+    logs = webhook_logs(account.api, api_key, limit=100)
+    assert [log["request"]["headers"]["X-Nuki-Event-Id"] for log in logs] == ids[::-1][:100]

@@ -85,21 +85,28 @@ class _CheckedNetwork(httpcore.AsyncNetworkBackend):
         raise failure
 
     async def _checked_addresses(self, host: str, port: int, seconds: float | None) -> list[str]:
-        try:
-            async with asyncio.timeout(seconds):
-                found = list(dict.fromkeys(await self._resolve(host, port)))
-        except TimeoutError:
-            raise httpcore.ConnectTimeout(f"resolving {host} took too long") from None
-        except OSError as error:
-            raise httpcore.ConnectError(f"{host} cannot be resolved: {error}") from None
-        if not found:
-            raise httpcore.ConnectError(f"{host} resolves to no address")
-        for address in found:
-            if rules.is_forbidden_address(
-                ipaddress.ip_address(address), allow_local=self._allow_local
-            ):
-                raise UnsafeAddress(f"{host} resolves to {address}, which webhooks may not reach")
-        return found
+        return await checked_addresses(
+            self._resolve, host, port, seconds, allow_local=self._allow_local
+        )
 
     async def sleep(self, seconds: float) -> None:
         await self._network.sleep(seconds)
+
+
+async def checked_addresses(
+    resolve: Resolver, host: str, port: int, seconds: float | None, *, allow_local: bool
+) -> list[str]:
+    """The addresses ``host`` resolves to, each one checked: a connection may go to any."""
+    try:
+        async with asyncio.timeout(seconds):
+            found = list(dict.fromkeys(await resolve(host, port)))
+    except TimeoutError:
+        raise httpcore.ConnectTimeout(f"resolving {host} took too long") from None
+    except OSError as error:
+        raise httpcore.ConnectError(f"{host} cannot be resolved: {error}") from None
+    if not found:
+        raise httpcore.ConnectError(f"{host} resolves to no address")
+    for address in found:
+        if rules.is_forbidden_address(ipaddress.ip_address(address), allow_local=allow_local):
+            raise UnsafeAddress(f"{host} resolves to {address}, which webhooks may not reach")
+    return found

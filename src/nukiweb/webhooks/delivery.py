@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpcore
 import httpx
 
 from nukiweb.domain import webhooks as rules
@@ -31,12 +32,8 @@ from nukiweb.services.context import ServiceContext
 from nukiweb.store import outbox
 from nukiweb.store.readers import reader_grant
 from nukiweb.store.webhooks import NOTIFICATION, insert_logs
-from nukiweb.webhooks.addresses import (
-    CheckedTransport,
-    Resolver,
-    UnsafeAddress,
-    resolve_with_system,
-)
+from nukiweb.webhooks.addresses import Resolver, UnsafeAddress, resolve_with_system
+from nukiweb.webhooks.posting import BadAnswer, Poster
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +52,14 @@ MAX_ERROR_LENGTH = 500  # of the reason a failed attempt's log shows
 
 # Failures of a receiver (unreachable, refused, no such host, ...): the webhook log says what
 # went wrong. Anything else fails the delivery too, with a line in the server's log.
-EXPECTED_FAILURES = (httpx.HTTPError, httpx.InvalidURL, UnsafeAddress, OSError)
+EXPECTED_FAILURES = (
+    BadAnswer,
+    httpcore.ConnectError,  # a name that resolves to nothing
+    httpcore.ConnectTimeout,
+    httpx.InvalidURL,
+    UnsafeAddress,
+    OSError,  # refused, reset, timed out, TLS failed
+)
 
 
 class DeliveryWorker:
@@ -73,12 +77,8 @@ class DeliveryWorker:
         self._slots = asyncio.Semaphore(concurrency)
         self._serving: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._client = httpx.AsyncClient(
-            timeout=REQUEST_TIMEOUT,
-            follow_redirects=False,
-            # Answers are read only in part, as they came: ask for them uncompressed.
-            headers={"Accept-Encoding": "identity"},
-            transport=CheckedTransport(resolve, allow_local=ctx.allow_local_webhooks),
+        self._poster = Poster(
+            resolve, allow_local=ctx.allow_local_webhooks, timeout=REQUEST_TIMEOUT
         )
         self._stopping = asyncio.Event()
         self._woken = asyncio.Event()
@@ -108,7 +108,7 @@ class DeliveryWorker:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._client.aclose()
+        await self._poster.aclose()
 
     def _start_due(self) -> None:
         now = self._ctx.clock.now()
@@ -216,13 +216,11 @@ class DeliveryWorker:
             rules.SIGNATURE_HEADER: rules.sign(secret, body),
             rules.EVENT_ID_HEADER: event_id,
         }
-        request = self._client.stream("POST", attempt.url, content=body, headers=attempt.headers)
-        async with request as response:
-            start, complete = await _read_start(response, rules.MAX_STORED_BODY)
-        kept_headers = rules.stored_headers(response.headers.multi_items())
-        answer = rules.stored_answer(start, complete=complete)
-        attempt.answer = _message(kept_headers, answer, attempt.url)
-        attempt.status = response.status_code
+        answer = await self._poster.post(attempt.url, body, attempt.headers, rules.MAX_STORED_BODY)
+        kept_headers = rules.stored_headers(answer.headers)
+        stored = rules.stored_answer(answer.start, complete=answer.complete)
+        attempt.answer = _message(kept_headers, stored, attempt.url)
+        attempt.status = answer.status
 
     def _record(self, turn: _Turn) -> bool:
         """The outcomes of the turn's attempts since the last record, and the cursor past
@@ -359,17 +357,6 @@ def _wants(subscriber: Any, event: Any, readable: frozenset[str]) -> bool:
         log_entry = event.payload.get("smartlockLog") or {}
         return rules.notification_wants(subscriber.settings or [], log_entry)
     return True
-
-
-async def _read_start(response: httpx.Response, limit: int) -> tuple[bytes, bool]:
-    """The first ``limit`` bytes of the body as it came (nothing decompressed), and whether that
-    was all of it; no more is read."""
-    start = bytearray()
-    async for chunk in response.aiter_raw():
-        start += chunk
-        if len(start) > limit:
-            return bytes(start[:limit]), False
-    return bytes(start), True
 
 
 def _message(
