@@ -18,9 +18,12 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import httpcore
 import httpx
@@ -36,6 +39,7 @@ from nukiweb.webhooks.addresses import Resolver, UnsafeAddress, resolve_with_sys
 from nukiweb.webhooks.posting import BadAnswer, Poster
 
 log = logging.getLogger(__name__)
+_Result = TypeVar("_Result")
 
 # How long a subscriber stays with an instance that stopped answering (it crashed); renewed
 # with every attempt, so it only needs to outlast one request.
@@ -80,6 +84,7 @@ class DeliveryWorker:
         self._poster = Poster(
             resolve, allow_local=ctx.allow_local_webhooks, timeout=REQUEST_TIMEOUT
         )
+        self._store = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhook-store")
         self._stopping = asyncio.Event()
         self._woken = asyncio.Event()
         self._loop = asyncio.get_running_loop()
@@ -109,6 +114,7 @@ class DeliveryWorker:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._poster.aclose()
+        self._store.shutdown(wait=True)
 
     def _start_due(self) -> None:
         now = self._ctx.clock.now()
@@ -131,16 +137,14 @@ class DeliveryWorker:
     async def _serve(self, subscriber_id: int) -> None:
         try:
             async with self._slots:
-                now = self._ctx.clock.now()
-                with self._ctx.db.transaction() as conn:
-                    leased = outbox.lease(conn, subscriber_id, self._owner, now, now + LEASE)
-                if not leased:
+                if not await self._in_store(partial(self._lease, subscriber_id)):
                     return
+                released = False
                 try:
-                    await self._deliver_pending(subscriber_id)
+                    released = await self._deliver_pending(subscriber_id)
                 finally:
-                    with self._ctx.db.transaction() as conn:
-                        outbox.release(conn, subscriber_id, self._owner)
+                    if not released:
+                        await self._in_store(partial(self._release, subscriber_id))
         except Exception:
             # The store failed (a delivery's own failures are recorded, not raised): not woken
             # again, the next poll looks again, so a store that keeps failing is not hammered.
@@ -150,11 +154,30 @@ class DeliveryWorker:
         finally:
             self._serving.discard(subscriber_id)
 
-    async def _deliver_pending(self, subscriber_id: int) -> None:
+    # The worker's store work runs in a thread of its own, one step at a time: a turn's reads
+    # and records are longer than an API request's queries (50 events, 50 log rows), and a
+    # write may wait for another process's lock; the API's requests go on meanwhile. One
+    # thread, as several would wait for SQLite's one writer in its busy handler's sleeps
+    # instead of for each other (bench/README.md, "Webhooks").
+
+    async def _in_store(self, work: Callable[[], _Result]) -> _Result:
+        return await self._loop.run_in_executor(self._store, work)
+
+    def _lease(self, subscriber_id: int) -> bool:
+        now = self._ctx.clock.now()
+        with self._ctx.db.transaction() as conn:
+            return outbox.lease(conn, subscriber_id, self._owner, now, now + LEASE)
+
+    def _release(self, subscriber_id: int) -> None:
+        with self._ctx.db.transaction() as conn:
+            outbox.release(conn, subscriber_id, self._owner)
+
+    def _pending(self, subscriber_id: int) -> tuple[_Turn, list[Any]] | None:
+        """The subscriber's next events, if it is active, and what it may read of them."""
         with self._ctx.db.read() as conn:
             subscriber = outbox.subscriber(conn, subscriber_id)
             if subscriber is None or subscriber.status != "ACTIVE":
-                return
+                return None
             events = outbox.events_after(
                 conn, subscriber.account_id, subscriber.cursor, EVENTS_PER_TURN
             )
@@ -163,10 +186,20 @@ class DeliveryWorker:
             grant = reader_grant(
                 conn, subscriber.reader_account_id, subscriber.api_key_id, self._ctx.clock.now()
             )
-        turn = _Turn(subscriber, readable_features(grant.scopes, grant.rights))
+        return _Turn(subscriber, readable_features(grant.scopes, grant.rights)), events
+
+    async def _deliver_pending(self, subscriber_id: int) -> bool:
+        """Sends the subscriber's next events; whether the lease was released with the last
+        record of their outcomes."""
+        pending = await self._in_store(partial(self._pending, subscriber_id))
+        if pending is None:
+            return False
+        turn, events = pending
         for event in events:
-            if turn.record_due() and not self._record(turn):
-                return  # the lease went to another instance: it carries on
+            if turn.record_due():
+                held = await self._in_store(partial(self._record, turn, last=False))
+                if not held:
+                    return True  # the lease went to another instance: it carries on
             attempt = await self._attempt(turn, event)
             if attempt is not None:
                 turn.attempts.append((event, attempt))
@@ -174,7 +207,9 @@ class DeliveryWorker:
                     break
             turn.cursor = event.seq
         if turn.attempts or turn.cursor != turn.recorded_cursor:
-            self._record(turn)
+            await self._in_store(partial(self._record, turn, last=True))
+            return True
+        return False
 
     async def _attempt(self, turn: _Turn, event: Any) -> _Attempt | None:
         """Sends ``event`` if the subscriber wants it: the attempt (``None``: not wanted).
@@ -222,28 +257,33 @@ class DeliveryWorker:
         attempt.answer = _message(kept_headers, stored, attempt.url)
         attempt.status = answer.status
 
-    def _record(self, turn: _Turn) -> bool:
+    def _record(self, turn: _Turn, *, last: bool) -> bool:
         """The outcomes of the turn's attempts since the last record, and the cursor past
-        them, in one transaction that renews the lease; whether this instance still holds it.
-        If the webhook log's rows cannot be stored, the outcomes are recorded without them."""
+        them, in one transaction that renews the lease, or releases it after the ``last``
+        attempt; whether this instance still held it. If the webhook log's rows cannot be
+        stored, the outcomes are recorded without them."""
         try:
-            held = self._record_outcomes(turn, keep_log=True)
+            held = self._record_outcomes(turn, last=last, keep_log=True)
         except Exception:
             log.exception("webhook log of subscriber %s not stored", turn.subscriber.id)
-            held = self._record_outcomes(turn, keep_log=False)
+            held = self._record_outcomes(turn, last=last, keep_log=False)
         turn.attempts = []
         turn.recorded_cursor = turn.cursor
         turn.renewed = time.monotonic()
         return held
 
-    def _record_outcomes(self, turn: _Turn, *, keep_log: bool) -> bool:
+    def _record_outcomes(self, turn: _Turn, *, last: bool, keep_log: bool) -> bool:
         subscriber = turn.subscriber
         now = self._ctx.clock.now()
         with self._ctx.db.transaction() as conn:
             current = outbox.subscriber(conn, subscriber.id)
             if current is None:
                 return False
-            values = _outcome(current, turn, now) | {"lease_until": now + LEASE}
+            values = _outcome(current, turn, now)
+            if last:
+                values |= {"lease_owner": None, "lease_until": None}
+            else:
+                values["lease_until"] = now + LEASE
             if not outbox.record_attempt(conn, subscriber.id, self._owner, values):
                 return False
             if subscriber.api_key_id is None or subscriber.kind == NOTIFICATION or not keep_log:
