@@ -19,8 +19,13 @@ from typing import IO, Any
 import httpx
 from sqlalchemy import select
 
+from nukiweb.domain.webhooks import Feature
+from nukiweb.services import events
+from nukiweb.services.context import ServiceContext
 from nukiweb.store import outbox
+from nukiweb.store.database import Database
 from nukiweb.store.schema import webhook_events
+from nukiweb.webhooks.delivery import RECORD_EVERY
 from tests.support import AccountFixture, free_port
 from tests.webhooks import Receiver, wait_until
 
@@ -210,3 +215,72 @@ def test_events_become_visible_in_the_order_of_their_seq(account: AccountFixture
     finally:
         thread.join(10)
     assert len(visible) == 2, visible
+
+
+def test_a_crash_within_a_batch_resends_it_and_loses_nothing(tmp_path: Path) -> None:
+    """Outcomes are recorded a batch at a time: a server killed while it delivers a batch
+    sends that batch's delivered events again after the restart (receivers drop them by their
+    X-Nuki-Event-Id), at most ``RECORD_EVERY`` of them, and never skips one."""
+    directory = tmp_path
+    account_id = int(
+        nukiweb(directory, "admin", "create-account", "--email", EMAIL, "--password", "secret12")
+    )
+    token = nukiweb(directory, "admin", "create-token", "--email", EMAIL)
+    hook = Receiver()
+    hook.delay = 0.02  # slow enough to be killed in the middle of a batch
+    hook.start()
+    server = Server(directory, "first")
+    count = 2 * RECORD_EVERY + 10
+    try:
+        with httpx.Client(
+            base_url=server.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10
+        ) as client:
+            body = {"webhookUrl": hook.url, "webhookFeatures": ["DEVICE_LOGS"]}
+            created = client.put("/api/decentralWebhook", json=body)
+            assert created.status_code == 200, created.text
+            webhook = created.json()
+        expected = write_events(directory, account_id, count)
+        # Killed once more than one batch went out, before the second one was recorded.
+        hook.wait_for(lambda got: len(got) >= RECORD_EVERY + RECORD_EVERY // 2, timeout=30)
+        server.kill()
+    finally:
+        server.stop()
+    before = hook.received
+    [(cursor,)] = database_rows(
+        directory, "SELECT cursor FROM webhook_subscribers WHERE id = ?", webhook["id"]
+    )
+    seqs = dict(database_rows(directory, "SELECT id, seq FROM webhook_events"))
+    # The cursor never passes an event that was not delivered.
+    assert cursor <= max(seqs[r.event_id] for r in before)
+
+    restarted = Server(directory, "second")
+    try:
+        received = hook.wait_for(
+            lambda got: set(expected) <= {r.event_id for r in got},
+            timeout=45,  # the killed process's lease runs out first
+            message="after the restart",
+        )
+    finally:
+        restarted.stop()
+        hook.stop()
+    delivered = [r.event_id for r in received]
+    assert list(dict.fromkeys(delivered)) == expected
+    assert len(delivered) - len(expected) <= RECORD_EVERY  # the batch under way, no more
+    assert all(r.signed_with(webhook["secret"]) for r in received)
+
+
+def write_events(directory: Path, account_id: int, count: int) -> list[str]:
+    """``count`` DEVICE_LOGS events of the account, written by this process into the outbox
+    of the server's database (the server finds them at its next poll); their ids, in order."""
+    ctx = ServiceContext(db=Database(f"sqlite:///{directory / 'nukiweb.db'}"))
+    try:
+        with ctx.db.transaction() as conn:
+            for index in range(count):
+                entry = {"smartlockLog": {"id": f"{index:024x}"}}
+                events.emit(ctx, conn, account_id, Feature.DEVICE_LOGS, entry)
+    finally:
+        ctx.db.dispose()
+    rows = database_rows(
+        directory, "SELECT id FROM webhook_events WHERE account_id = ? ORDER BY seq", account_id
+    )
+    return [row[0] for row in rows][-count:]
