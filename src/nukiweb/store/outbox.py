@@ -48,13 +48,21 @@ _APPEND_LOCK_KEY = 0x6E756B69776F7574
 
 
 def append(conn: Connection, values: dict[str, Any]) -> None:
+    append_many(conn, [values])
+
+
+def append_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Events, in the order given (one statement for all of them)."""
     if conn.dialect.name == "postgresql":
         # A cursor moves past every seq it has seen, so seqs must become visible in order:
         # without this, a transaction that took seq n could commit after one that took n + 1
         # (another instance) and a subscriber already past n + 1 would never hear n. Held
         # until commit; SQLite has a single writer anyway.
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK_KEY})
-    conn.execute(insert(webhook_events).values(**values))
+    if len(rows) == 1:
+        conn.execute(insert(webhook_events).values(**rows[0]))
+    else:
+        conn.execute(insert(webhook_events), rows)
 
 
 def stored_payload(box: SecretBox, feature: str, payload: dict[str, Any]) -> dict[str, Any]:

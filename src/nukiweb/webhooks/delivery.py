@@ -50,6 +50,7 @@ EVENTS_PER_TURN = 50
 # lease is this old, so that it never runs out while the turn sends.
 RECORD_EVERY = 50
 RENEW_LEASE_AFTER = LEASE.total_seconds() / 3
+STORE_THREADS_POSTGRESQL = 4
 REQUEST_TIMEOUT = 5.0
 MAX_ERROR_LENGTH = 500  # of the reason a failed attempt's log shows
 
@@ -84,7 +85,10 @@ class DeliveryWorker:
         self._poster = Poster(
             resolve, allow_local=ctx.allow_local_webhooks, timeout=REQUEST_TIMEOUT
         )
-        self._store = ThreadPoolExecutor(max_workers=1, thread_name_prefix="webhook-store")
+        self._store = ThreadPoolExecutor(
+            max_workers=STORE_THREADS_POSTGRESQL if ctx.db.is_postgresql else 1,
+            thread_name_prefix="webhook-store",
+        )
         self._stopping = asyncio.Event()
         self._woken = asyncio.Event()
         self._loop = asyncio.get_running_loop()
@@ -154,11 +158,11 @@ class DeliveryWorker:
         finally:
             self._serving.discard(subscriber_id)
 
-    # The worker's store work runs in a thread of its own, one step at a time: a turn's reads
-    # and records are longer than an API request's queries (50 events, 50 log rows), and a
-    # write may wait for another process's lock; the API's requests go on meanwhile. One
-    # thread, as several would wait for SQLite's one writer in its busy handler's sleeps
-    # instead of for each other (bench/README.md, "Webhooks").
+    # The worker's store work runs in threads of its own: a turn's reads and records are
+    # longer than an API request's queries (50 events, 50 log rows), and a write may wait for
+    # another process's lock; the API's requests go on meanwhile. On SQLite in one thread, as
+    # several would wait for its one writer in the busy handler's sleeps instead of for each
+    # other; PostgreSQL serves several at once (bench/README.md, "Webhooks").
 
     async def _in_store(self, work: Callable[[], _Result]) -> _Result:
         return await self._loop.run_in_executor(self._store, work)
