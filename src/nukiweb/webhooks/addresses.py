@@ -2,11 +2,11 @@
 
 A host name is resolved once per connection (without blocking the event loop), every address it
 resolves to is checked (``domain.webhooks.is_forbidden_address``), and the connection is made
-to one of those addresses: nothing resolves the name again, so a name that answers a public
-address to the check and a private one to the connection (DNS rebinding) reaches nothing it may
-not. The request's URL keeps its host name: the Host header, the TLS server name and the
-certificate's verification are the host name's, as without the check, and connections are
-pooled per host name.
+to one of those addresses (``webhooks.posting``): nothing resolves the name again, so a name
+that answers a public address to the check and a private one to the connection (DNS rebinding)
+reaches nothing it may not. The request's URL keeps its host name: the Host header, the TLS
+server name and the certificate's verification are the host name's, as without the check, and
+connections are kept per host name.
 """
 
 from __future__ import annotations
@@ -14,23 +14,14 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 
 import httpcore
-import httpx
 
 from nukiweb.domain import webhooks as rules
 
 # A resolver: the addresses (as strings) a host name has, for a TCP connection to ``port``.
 Resolver = Callable[[str, int], Awaitable[list[str]]]
-# A socket option as httpcore's network backends take it.
-SocketOption = (
-    tuple[int, int, int] | tuple[int, int, bytes | bytearray] | tuple[int, int, None, int]
-)
-
-MAX_CONNECTIONS = 100
-MAX_IDLE_CONNECTIONS = 20
-IDLE_SECONDS = 5.0
 
 
 class UnsafeAddress(Exception):
@@ -41,56 +32,6 @@ async def resolve_with_system(host: str, port: int) -> list[str]:
     """The system's resolver, through the event loop (in its thread pool)."""
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [str(info[4][0]) for info in infos]
-
-
-class CheckedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport, whose connections go to checked addresses only."""
-
-    def __init__(self, resolve: Resolver, *, allow_local: bool) -> None:
-        super().__init__(trust_env=False)
-        # httpx takes no network backend, its connection pool does: the pool is made here as
-        # httpx makes it (httpx 0.28), with the backend that checks where it connects.
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            max_connections=MAX_CONNECTIONS,
-            max_keepalive_connections=MAX_IDLE_CONNECTIONS,
-            keepalive_expiry=IDLE_SECONDS,
-            network_backend=_CheckedNetwork(resolve, allow_local=allow_local),
-        )
-
-
-class _CheckedNetwork(httpcore.AsyncNetworkBackend):
-    def __init__(self, resolve: Resolver, *, allow_local: bool) -> None:
-        self._resolve = resolve
-        self._allow_local = allow_local
-        self._network = httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's signature
-        local_address: str | None = None,
-        socket_options: Iterable[SocketOption] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        failure: httpcore.ConnectError | None = None
-        for address in await self._checked_addresses(host, port, timeout):
-            try:
-                return await self._network.connect_tcp(
-                    address, port, timeout, local_address, socket_options
-                )
-            except httpcore.ConnectError as error:
-                failure = error
-        assert failure is not None  # there was at least one address
-        raise failure
-
-    async def _checked_addresses(self, host: str, port: int, seconds: float | None) -> list[str]:
-        return await checked_addresses(
-            self._resolve, host, port, seconds, allow_local=self._allow_local
-        )
-
-    async def sleep(self, seconds: float) -> None:
-        await self._network.sleep(seconds)
 
 
 async def checked_addresses(
