@@ -1,13 +1,15 @@
 """The delivery worker: sends each subscriber its events, signed, in order, at least once.
 
-Every server instance runs one. It leases a subscriber that has events past its cursor, posts
-them one by one and moves the cursor after each answer in 2xx; a connection error, a timeout,
-any other status, or anything else that goes wrong with the delivery ends the turn and
-schedules a retry with exponential backoff and jitter.
-After ``DEACTIVATE_AFTER_FAILURES`` failures in a row the subscriber is DEACTIVATED until it is
-reactivated. A crash between a send and the cursor's move sends that event again: receivers
-drop duplicates by its ``X-Nuki-Event-Id``. Each subscriber is served by its own task with a
-timeout per request, so a slow receiver delays only itself.
+Every server instance runs one. It leases a subscriber that has events past its cursor and
+posts them one by one, each once the previous one was answered in 2xx; a connection error, a
+timeout, any other status, or anything else that goes wrong with the delivery ends the turn and
+schedules a retry with exponential backoff and jitter. The outcomes (the cursor past the
+delivered events, statistics, webhook log rows) are recorded a batch of up to ``RECORD_EVERY``
+attempts at a time, in one transaction, and the cursor only ever moves past events that were
+delivered. After ``DEACTIVATE_AFTER_FAILURES`` failures in a row the subscriber is DEACTIVATED
+until it is reactivated. A crash before a batch is recorded sends its events again (at most
+``RECORD_EVERY``): receivers drop duplicates by their ``X-Nuki-Event-Id``. Each subscriber is
+served by its own task with a timeout per request, so a slow receiver delays only itself.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ log = logging.getLogger(__name__)
 _Result = TypeVar("_Result")
 
 # How long a subscriber stays with an instance that stopped answering (it crashed); renewed
-# with every attempt, so it only needs to outlast one request.
+# with every record of outcomes, at least every RENEW_LEASE_AFTER before a request starts, so
+# it only needs to outlast that and one request.
 LEASE = timedelta(seconds=15)
 EVENTS_PER_TURN = 50
 # The outcomes of this many attempts (their cursor move and webhook log rows) are recorded in
