@@ -24,10 +24,13 @@ smartlocks = sa.table(
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("smartlocks") as batch:
-        batch.add_column(
-            sa.Column("revision", sa.BigInteger, nullable=False, server_default=sa.text("0"))
-        )
+    # A plain ALTER TABLE on SQLite too: a batch operation would copy the table and drop the
+    # old one, and dropping it deletes, through their foreign keys' cascades, every
+    # authorization and log entry of every device.
+    op.add_column(
+        "smartlocks",
+        sa.Column("revision", sa.BigInteger, nullable=False, server_default=sa.text("0")),
+    )
     conn = op.get_bind()
     for (smartlock_id,) in conn.execute(sa.select(smartlocks.c.smartlock_id)).all():
         conn.execute(
@@ -38,5 +41,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("smartlocks") as batch:
-        batch.drop_column("revision")
+    op.execute("ALTER TABLE smartlocks DROP COLUMN revision")
