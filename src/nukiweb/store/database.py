@@ -176,10 +176,10 @@ class Database:
             self._readers.busy = False
             connection.rollback()
             if connection.info.get(_AUTOCOMMIT_READER):
-                # Ends the transaction a SET LOCAL began; nothing is sent when there is none.
                 driver = connection.connection.dbapi_connection
                 assert driver is not None
-                driver.rollback()
+                if driver.info.transaction_status != TransactionStatus.IDLE:
+                    driver.rollback()  # ends the transaction a SET LOCAL began
 
     @contextmanager
     def snapshot(self) -> Iterator[Connection]:

@@ -57,9 +57,10 @@ class HotQuery:
                 rows = [] if row is None else [row]
         finally:
             cursor.close()
-        if not conn.in_transaction():
+        if not conn.in_transaction() and not getattr(driver, "autocommit", False):
             # SQLAlchemy did not begin this transaction, so it will not end it: a driver that
             # began one for the SELECT (psycopg) must not keep it open; others ignore this.
+            # One in autocommit began none (and a rollback would still cost psycopg a wait).
             driver.rollback()
         decoders = prepared.decoders
         if not any(decoders):
