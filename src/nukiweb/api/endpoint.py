@@ -132,6 +132,11 @@ def json_document_response(document: Any) -> Response:
     return Response(body, media_type="application/json")
 
 
+def json_body_response(body: bytes) -> Response:
+    """A JSON body serialised already."""
+    return Response(body, media_type="application/json")
+
+
 _LISTS: dict[type[BaseModel], TypeAdapter[Any]] = {}
 
 

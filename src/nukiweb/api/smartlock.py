@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from nukiweb.api.endpoint import (
     Call,
     authorized,
+    json_body_response,
     json_document_response,
     no_content,
     operation,
@@ -29,10 +30,13 @@ from nukiweb.api.models.smartlock import (
 )
 from nukiweb.api.parameters import SmartlockId
 from nukiweb.api.routing import CheckedRoute
-from nukiweb.api.smartlock_views import smartlock
+from nukiweb.api.smartlock_views import SmartlockDocuments, smartlock
 from nukiweb.services import smartlocks
 
 router = APIRouter(route_class=CheckedRoute)
+# One per process, whatever the store: a revision is random, so no device of one database has
+# the revision of a document kept for another's device of the same id (tests serve several).
+_DOCUMENTS = SmartlockDocuments()
 
 
 @operation(router, "SmartlocksResource_get_get", response_model=list[Smartlock])
@@ -42,9 +46,8 @@ async def list_smartlocks(
     type: Int64 | None = None,  # noqa: A002 - the vendor's filter name
 ) -> Response:
     call = authorized(request)
-    devices = smartlocks.list_devices(call.ctx, call.caller, authId, type)
     now = call.ctx.clock.now()
-    return json_document_response([smartlock(device, now) for device in devices])
+    return json_body_response(_DOCUMENTS.listing(call.ctx, call.caller, authId, type, now))
 
 
 @operation(router, "SmartlocksResource_put_put", response_model=Smartlock)
@@ -68,8 +71,8 @@ async def create_smartlock(request: Request, body: SmartlockCreate) -> Response:
 @operation(router, "SmartlockResource_get_get", response_model=Smartlock)
 async def get_smartlock(request: Request, smartlockId: SmartlockId) -> Response:
     call = authorized(request)
-    device = smartlocks.get_device(call.ctx, call.caller, smartlockId)
-    return json_document_response(smartlock(device, call.ctx.clock.now()))
+    now = call.ctx.clock.now()
+    return json_body_response(_DOCUMENTS.one(call.ctx, call.caller, smartlockId, now))
 
 
 @operation(router, "SmartlockResource_post_post", status_code=204)

@@ -27,7 +27,7 @@ from nukiweb.domain.devices import (
     smartlock_id,
     trigger_for_web_action,
 )
-from nukiweb.domain.errors import InvalidParameter, Locked
+from nukiweb.domain.errors import InvalidParameter, Locked, NotFound
 from nukiweb.domain.identity import Caller
 from nukiweb.domain.lock_physics import settled
 from nukiweb.domain.simple_actions import FirmwareVersion, simple_action
@@ -66,6 +66,42 @@ def list_devices(
 def get_device(ctx: ServiceContext, caller: Caller, smartlock_id: int) -> Device:
     with ctx.db.read() as conn:
         return store.owned_device(conn, caller.owner_account_id, smartlock_id)
+
+
+def device_revisions(
+    ctx: ServiceContext,
+    caller: Caller,
+    auth_id: int | None = None,
+    device_type: int | None = None,
+) -> list[tuple[int, int]]:
+    """``(smartlock_id, revision)`` of the devices ``list_devices`` would answer, in the same
+    order: what a reader that keeps devices' views per revision needs to know first."""
+    with ctx.db.read() as conn:
+        rows = store.device_revisions(conn, caller.owner_account_id)
+    return [
+        (smartlock_id, revision)
+        for smartlock_id, revision, kind, device_auth_id in rows
+        if (auth_id is None or device_auth_id == auth_id)
+        and (device_type is None or kind == device_type)
+    ]
+
+
+def device_revision(ctx: ServiceContext, caller: Caller, smartlock_id: int) -> int:
+    """The revision of the caller's device; ``NotFound`` as for ``get_device``."""
+    with ctx.db.read() as conn:
+        revision = store.device_revision(conn, caller.owner_account_id, smartlock_id)
+    if revision is None:
+        raise NotFound("smartlock", smartlock_id)
+    return revision
+
+
+def revised_devices(
+    ctx: ServiceContext, caller: Caller, smartlock_ids: list[int]
+) -> list[tuple[int, Device]]:
+    """The caller's devices among ``smartlock_ids``, each with the revision it was read at;
+    one deleted meanwhile is left out."""
+    with ctx.db.read() as conn:
+        return store.revised_devices(conn, caller.owner_account_id, smartlock_ids)
 
 
 def add_device(

@@ -20,6 +20,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
@@ -101,6 +102,26 @@ def _begin_immediate(connection: Connection) -> None:
             return
 
 
+# Marks (in Connection.info) a thread's reading connection that runs in autocommit.
+_AUTOCOMMIT_READER = "nukiweb_autocommit_reader"
+
+
+def _transaction_for_set_local(
+    conn: Connection,
+    cursor: Any,
+    statement: str,
+    _parameters: Any,
+    _context: Any,
+    _executemany: bool,
+) -> None:
+    """On an autocommit reader, a ``SET LOCAL`` would last for its own statement only (and
+    PostgreSQL warns): it begins a transaction instead, which the read rolls back at its end."""
+    if conn.info.get(_AUTOCOMMIT_READER) and statement.lstrip()[:9].upper() == "SET LOCAL":
+        driver = conn.connection.dbapi_connection
+        if driver is not None and driver.info.transaction_status == TransactionStatus.IDLE:
+            cursor.execute("BEGIN")
+
+
 class Database:
     def __init__(self, url: str | URL) -> None:
         self.url = normalise_url(url)
@@ -117,6 +138,7 @@ class Database:
             event.listen(self.engine, "connect", _on_sqlite_connect)
         else:
             self.engine = create_engine(self.url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+            event.listen(self.engine, "before_cursor_execute", _transaction_for_set_local)
 
     @property
     def is_postgresql(self) -> bool:
@@ -132,9 +154,16 @@ class Database:
     def read(self) -> Iterator[Connection]:
         """A connection for reads; nothing it does is committed.
 
+        Each statement sees what was committed before it ran, but the statements of one read
+        need not see the same state of the store (as in the READ COMMITTED transactions reads
+        had before): a read whose statements must agree with each other uses ``snapshot``.
+
         Each thread keeps one reading connection (the server's event loop is one thread, and
-        reads are the hot path): its transaction ends after every read, so the next one sees
-        what was committed meanwhile. A nested read gets a connection of its own."""
+        reads are the hot path). On PostgreSQL it is in autocommit: a SELECT is one round trip
+        instead of three (BEGIN, SELECT, ROLLBACK). A statement that sets something for the
+        rest of its transaction (``SET LOCAL``) is given one, from that statement to the end of
+        the read. SQLite's driver begins no transaction for a SELECT anyway. A nested read gets
+        a connection of its own."""
         connection: Connection | None = getattr(self._readers, "connection", None)
         if connection is None or connection.closed or getattr(self._readers, "busy", False):
             with self.engine.connect() as fresh:
@@ -146,11 +175,37 @@ class Database:
         finally:
             self._readers.busy = False
             connection.rollback()
+            if connection.info.get(_AUTOCOMMIT_READER):
+                driver = connection.connection.dbapi_connection
+                assert driver is not None
+                if driver.info.transaction_status != TransactionStatus.IDLE:
+                    driver.rollback()  # ends the transaction a SET LOCAL began
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A connection for reads whose statements all see one state of the store: a
+        transaction, rolled back when the block ends, that sees what was committed when its
+        first statement ran (REPEATABLE READ on PostgreSQL; SQLite's transactions are so)."""
+        with self.engine.connect() as connection:
+            if self.is_postgresql:
+                connection.execution_options(isolation_level="REPEATABLE READ")
+                connection.begin()
+            else:
+                # The sqlite3 module begins a transaction before writes only.
+                connection.exec_driver_sql("BEGIN")
+            try:
+                yield connection
+            finally:
+                connection.rollback()
 
     def keep_reader(self) -> None:
         """Give the calling thread (the server's event loop) its long-lived reading
         connection."""
-        self._readers.connection = self.engine.connect()
+        connection = self.engine.connect()
+        if self.is_postgresql:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.info[_AUTOCOMMIT_READER] = True
+        self._readers.connection = connection
 
     def upgrade(self, secret_box: SecretBox | None = None, revision: str = "head") -> None:
         """Bring the schema to the newest migration (or to ``revision``). Several processes may

@@ -24,13 +24,23 @@ class _Prepared:
 
 
 class HotQuery:
-    """One SELECT that answers at most one row, ready for each dialect it meets."""
+    """One SELECT, ready for each dialect it meets: ``first`` for a statement that answers at
+    most one row, ``all`` for one that answers a few."""
 
     def __init__(self, statement: Select[Any]) -> None:
         self._statement = statement
         self._prepared: dict[str, _Prepared] = {}
 
     def first(self, conn: Connection, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        rows = self._run(conn, params, many=False)
+        return rows[0] if rows else None
+
+    def all(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        return self._run(conn, params, many=True)
+
+    def _run(
+        self, conn: Connection, params: Mapping[str, Any], *, many: bool
+    ) -> list[tuple[Any, ...]]:
         prepared = self._prepared.get(conn.dialect.name) or self._prepare(conn.dialect)
         driver = conn.connection.dbapi_connection
         assert driver is not None
@@ -40,19 +50,28 @@ class HotQuery:
                 cursor.execute(prepared.sql, dict(params))
             else:
                 cursor.execute(prepared.sql, tuple(params[name] for name in prepared.positional))
-            row = cursor.fetchone()
+            if many:
+                rows = cursor.fetchall()
+            else:
+                row = cursor.fetchone()
+                rows = [] if row is None else [row]
         finally:
             cursor.close()
-        if not conn.in_transaction():
+        if not conn.in_transaction() and not getattr(driver, "autocommit", False):
             # SQLAlchemy did not begin this transaction, so it will not end it: a driver that
             # began one for the SELECT (psycopg) must not keep it open; others ignore this.
+            # One in autocommit began none (and a rollback would still cost psycopg a wait).
             driver.rollback()
-        if row is None:
-            return None
-        return tuple(
-            value if decode is None or value is None else decode(value)
-            for decode, value in zip(prepared.decoders, row, strict=True)
-        )
+        decoders = prepared.decoders
+        if not any(decoders):
+            return [tuple(row) for row in rows]
+        return [
+            tuple(
+                value if decode is None or value is None else decode(value)
+                for decode, value in zip(decoders, row, strict=True)
+            )
+            for row in rows
+        ]
 
     def _prepare(self, dialect: Dialect) -> _Prepared:
         compiled = self._statement.compile(dialect=dialect)

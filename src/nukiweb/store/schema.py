@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     literal_column,
+    text,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -159,6 +160,10 @@ smartlocks = Table(
     Column("error", Text, nullable=True),
     Column("creation_date", UTCDateTime, nullable=False),
     Column("update_date", UTCDateTime, nullable=False),
+    # A new random number at every write (store/smartlocks.py): what was rendered of a device
+    # at one revision holds until it changes. Random, not counted: a device deleted and made
+    # again never has a revision its former self had.
+    Column("revision", BigInteger, nullable=False, server_default=text("0")),
 )
 
 smartlock_logs = Table(

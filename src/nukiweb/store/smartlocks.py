@@ -1,8 +1,11 @@
 """Reading and writing bridges and devices. Queries that serve a caller say whose; the
-simulator, which plays the hardware, addresses a device by its id alone."""
+simulator, which plays the hardware, addresses a device by its id alone. Every write of a device
+gives it a new revision (``_new_revision``): what is kept rendered of a device is checked
+against it."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, insert, select, update
@@ -11,13 +14,24 @@ from sqlalchemy.exc import IntegrityError
 from nukiweb.domain.devices import DeviceType
 from nukiweb.domain.errors import Conflict, NotFound
 from nukiweb.domain.smartlocks import Bridge, Device
+from nukiweb.store.hot import HotQuery
 from nukiweb.store.schema import bridges, smartlocks
 
-_DEVICE_COLUMNS = [c for c in smartlocks.c if c.name != "admin_pin_hash"]
+_DEVICE_COLUMNS = [c for c in smartlocks.c if c.name not in ("admin_pin_hash", "revision")]
+
+
+def _new_revision() -> int:
+    """What every write of a device sets its revision to: a new random number (62 bits, so
+    that two states of a device share one with a chance of 1 in 4.6e18)."""
+    return secrets.randbits(62)
 
 
 def _device(row: Row[Any]) -> Device:
-    values = row._asdict()
+    return _device_of(row._asdict())
+
+
+def _device_of(values: dict[str, Any]) -> Device:
+    values.pop("revision", None)
     values["type"] = DeviceType(values["type"])
     return Device(**values)
 
@@ -53,7 +67,7 @@ def set_bridge_online(conn: Connection, bridge_id: int, online: bool) -> None:
 def insert_device(conn: Connection, values: dict[str, Any]) -> None:
     try:
         with conn.begin_nested():
-            conn.execute(insert(smartlocks).values(**values))
+            conn.execute(insert(smartlocks).values(**values, revision=_new_revision()))
     except IntegrityError:
         raise Conflict(f"The smartlock '{values['smartlock_id']}' exists already.") from None
 
@@ -71,6 +85,58 @@ _SELECT_DEVICE = select(*_DEVICE_COLUMNS).where(
 _SELECT_DEVICE_BY_ID = select(*_DEVICE_COLUMNS).where(
     smartlocks.c.smartlock_id == bindparam("smartlock_id")
 )
+
+
+# The revisions of an account's devices, with what GET /smartlock filters on: the hot read of
+# a list whose documents are kept rendered (api/smartlock_views.py).
+_DEVICE_REVISIONS = HotQuery(
+    select(
+        smartlocks.c.smartlock_id,
+        smartlocks.c.revision,
+        smartlocks.c.type,
+        smartlocks.c.auth_id,
+    )
+    .where(smartlocks.c.account_id == bindparam("account_id"))
+    .order_by(smartlocks.c.smartlock_id)
+)
+_DEVICE_REVISION = HotQuery(
+    select(smartlocks.c.revision).where(
+        smartlocks.c.account_id == bindparam("account_id"),
+        smartlocks.c.smartlock_id == bindparam("smartlock_id"),
+    )
+)
+_SELECT_REVISED_DEVICES = select(smartlocks.c.revision, *_DEVICE_COLUMNS).where(
+    smartlocks.c.account_id == bindparam("account_id"),
+    smartlocks.c.smartlock_id.in_(bindparam("smartlock_ids", expanding=True)),
+)
+
+
+def device_revisions(conn: Connection, account_id: int) -> list[tuple[int, int, int, int]]:
+    """``(smartlock_id, revision, type, auth_id)`` of each of the account's devices, in the
+    order of their ids."""
+    return [
+        (int(smartlock_id), int(revision), int(kind), int(auth_id))
+        for smartlock_id, revision, kind, auth_id in _DEVICE_REVISIONS.all(
+            conn, {"account_id": account_id}
+        )
+    ]
+
+
+def device_revision(conn: Connection, account_id: int, smartlock_id: int) -> int | None:
+    """The revision of the account's device; ``None`` when the account has no such device."""
+    row = _DEVICE_REVISION.first(conn, {"account_id": account_id, "smartlock_id": smartlock_id})
+    return None if row is None else int(row[0])
+
+
+def revised_devices(
+    conn: Connection, account_id: int, smartlock_ids: list[int]
+) -> list[tuple[int, Device]]:
+    """The account's devices among ``smartlock_ids``, each with its revision (read in the same
+    row); one that is gone meanwhile is left out."""
+    rows = conn.execute(
+        _SELECT_REVISED_DEVICES, {"account_id": account_id, "smartlock_ids": smartlock_ids}
+    )
+    return [(int(row.revision), _device_of(row._asdict())) for row in rows]
 
 
 def list_devices(conn: Connection, account_id: int) -> list[Device]:
@@ -115,7 +181,9 @@ def devices_of_bridge(conn: Connection, bridge_id: int) -> list[Device]:
 
 def update_device(conn: Connection, smartlock_id: int, values: dict[str, Any]) -> None:
     conn.execute(
-        update(smartlocks).where(smartlocks.c.smartlock_id == smartlock_id).values(**values)
+        update(smartlocks)
+        .where(smartlocks.c.smartlock_id == smartlock_id)
+        .values(**values, revision=_new_revision())
     )
 
 
@@ -125,7 +193,7 @@ def claim_operation(conn: Connection, smartlock_id: int, operation_id: str) -> b
     result = conn.execute(
         update(smartlocks)
         .where(smartlocks.c.smartlock_id == smartlock_id, smartlocks.c.operation_id.is_(None))
-        .values(operation_id=operation_id, error=None)
+        .values(operation_id=operation_id, error=None, revision=_new_revision())
     )
     return result.rowcount == 1
 
@@ -137,7 +205,7 @@ def release_operation(conn: Connection, smartlock_id: int, operation_id: str) ->
             smartlocks.c.smartlock_id == smartlock_id,
             smartlocks.c.operation_id == operation_id,
         )
-        .values(operation_id=None)
+        .values(operation_id=None, revision=_new_revision())
     )
 
 
@@ -146,7 +214,7 @@ def release_all_operations(conn: Connection, error: str) -> None:
     conn.execute(
         update(smartlocks)
         .where(smartlocks.c.operation_id.is_not(None))
-        .values(operation_id=None, error=error)
+        .values(operation_id=None, error=error, revision=_new_revision())
     )
 
 
