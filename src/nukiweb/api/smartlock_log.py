@@ -6,17 +6,12 @@ from dataclasses import replace
 
 from fastapi import APIRouter, Query, Request, Response
 
-from nukiweb.api.endpoint import (
-    Call,
-    authorized,
-    json_list_response,
-    operation,
-)
+from nukiweb.api.endpoint import Call, authorized, operation
 from nukiweb.api.models.common import Int64
 from nukiweb.api.models.smartlock import SmartlockLog
 from nukiweb.api.parameters import SmartlockId
 from nukiweb.api.routing import CheckedRoute
-from nukiweb.api.smartlock_views import smartlock_log
+from nukiweb.api.smartlock_views import smartlock_logs_json
 from nukiweb.domain.smartlocks import LogQuery
 from nukiweb.services import smartlock_logs
 from nukiweb.services.smartlock_logs import DEFAULT_LIMIT, parse_date
@@ -70,5 +65,5 @@ def _entries(call: Call, query: LogQuery, from_date: str | None, to_date: str | 
         from_date=parse_date(from_date, "fromDate"),
         to_date=parse_date(to_date, "toDate"),
     )
-    entries = smartlock_logs.list_entries(call.ctx, call.caller, dated)
-    return json_list_response([smartlock_log(entry) for entry in entries], SmartlockLog)
+    rows = smartlock_logs.read_page(call.ctx, call.caller, dated)
+    return Response(smartlock_logs_json(rows), media_type="application/json")

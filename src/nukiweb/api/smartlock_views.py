@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
+from pydantic_core import to_json
+
 from nukiweb.api.models.common import format_datetime
-from nukiweb.api.models.smartlock import SmartlockLog
+from nukiweb.api.models.smartlock import SmartlockLog, SmartlockLogOpenerLog
 from nukiweb.domain.device_state import from_document, state_view
 from nukiweb.domain.devices import DeviceType
 from nukiweb.domain.smartlocks import Device, LogEntry
+from nukiweb.store.logs import EntryRow
 
 
 def smartlock(device: Device, now: datetime) -> dict[str, Any]:
@@ -50,20 +55,68 @@ def smartlock(device: Device, now: datetime) -> dict[str, Any]:
 
 
 def smartlock_log(entry: LogEntry) -> SmartlockLog:
-    return SmartlockLog(
-        id=entry.id,
-        smartlockId=entry.smartlock_id,
-        deviceType=entry.device_type,
-        accountUserId=entry.account_user_id,
-        authId=entry.auth_id,
-        name=entry.name,
-        action=entry.action,
-        trigger=entry.trigger,
-        state=entry.state,
-        autoUnlock=entry.auto_unlock,
-        date=entry.date,
-        openerLog=entry.opener_log,  # type: ignore[arg-type]
-        ajarTimeout=entry.ajar_timeout,
-        source=entry.source,
-        error=entry.error,
-    )
+    """The entry as the spec's ``SmartlockLog`` model (a webhook's event carries one)."""
+    return SmartlockLog.model_validate(smartlock_log_document(_entry_row(entry)))
+
+
+def smartlock_logs_json(rows: Iterable[EntryRow]) -> bytes:
+    """A page of the log as the JSON array of ``SmartlockLog`` the API answers, built from the
+    store's rows without an entry or a model per row: a page is 50 of them, and a model each
+    cost most of a page (bench/README.md, Isolation). The tests validate every answer against
+    the vendor's schema. Serialised by pydantic's own serialiser, as the models were: the same
+    bytes, three times as fast as the json module."""
+    return to_json([smartlock_log_document(row) for row in rows])
+
+
+def smartlock_log_document(row: EntryRow) -> dict[str, Any]:
+    """One entry as ``SmartlockLog``, its fields in the model's order, absent ones left out."""
+    (
+        entry_id,
+        _account_id,
+        smartlock_id,
+        device_type,
+        name,
+        action,
+        trigger,
+        state,
+        date,
+        auto_unlock,
+        account_user_id,
+        auth_id,
+        source,
+        opener_log,
+        ajar_timeout,
+        error,
+    ) = row
+    document: dict[str, Any] = {
+        "id": entry_id,
+        "smartlockId": smartlock_id,
+        "deviceType": device_type,
+    }
+    if account_user_id is not None:
+        document["accountUserId"] = account_user_id
+    if auth_id is not None:
+        document["authId"] = auth_id
+    document["name"] = name
+    document["action"] = action
+    document["trigger"] = trigger
+    document["state"] = state
+    document["autoUnlock"] = auto_unlock
+    document["date"] = format_datetime(date)
+    if opener_log is not None:
+        document["openerLog"] = {
+            field: opener_log[field]
+            for field in SmartlockLogOpenerLog.model_fields
+            if opener_log.get(field) is not None
+        }
+    if ajar_timeout is not None:
+        document["ajarTimeout"] = ajar_timeout
+    if source is not None:
+        document["source"] = source
+    if error is not None:
+        document["error"] = error
+    return document
+
+
+def _entry_row(entry: LogEntry) -> EntryRow:
+    return tuple(getattr(entry, field.name) for field in fields(entry))
