@@ -12,8 +12,9 @@ A scratch database (a SQLite file by default, or one on the PostgreSQL server of
 turn, ``--repeat`` times: ``GET /account`` alone (wrk, ``--connections``), then again while
 ``--log-clients`` connections loop two log pages (the account's log and a device's, every
 filter that costs, a cursor). Goals: loaded req/s at least 70 % of solo, loaded p99 at most
-3 times solo. Then ``--crowd`` connections on ``GET /account`` and as many on a log page at
-once: every request answered, no error. See bench/README.md (Isolation).
+3 times solo. Then ``--crowd`` connections on ``GET /account``, then on the account's log
+page, then on both at once: no errors (wrk's timeout is 10 s), no deadlock of the connection
+pool. See bench/README.md (Isolation).
 """
 
 from __future__ import annotations
@@ -103,15 +104,18 @@ class Result:
 
     def goals(self) -> dict[str, bool]:
         solo, loaded = median(self.solo), median(self.loaded)
-        crowd = (self.crowd_account, self.crowd_log, *(self.crowd_both or (None,)))
+        alone = (self.crowd_account, self.crowd_log)
         return {
             f"loaded req/s >= {RATIO_GOAL_PCT:g}% of solo": 100 * loaded[0]
             >= RATIO_GOAL_PCT * solo[0],
             f"loaded p99 <= {P99_GOAL_FACTOR:g}x solo": loaded[1] <= P99_GOAL_FACTOR * solo[1],
             "log load without errors": all(errors(r) == 0 for runs in self.log_load for r in runs),
-            f"c{self.crowd}: every request answered, no errors": all(
-                r is not None and errors(r) == 0 and r.rps > 0 for r in crowd
+            f"c{self.crowd} on each alone: answers, no errors": all(
+                r is not None and errors(r) == 0 and r.rps > 0 for r in alone
             ),
+            # At once, GET /account must go on; the log pages wait their turn (README).
+            f"c{self.crowd} on both at once: no errors": self.crowd_both is not None
+            and all(errors(r) == 0 for r in self.crowd_both),
         }
 
 

@@ -148,12 +148,14 @@ class _PageShape:
 
 @dataclass(frozen=True, slots=True)
 class _PreparedPage:
+    """A page's SQL for one dialect and shape, with how to bind its values and decode its
+    columns."""
+
     sql: str
     parameters: tuple[str, ...]  # in the order of the statement's placeholders
     positional: bool  # "?" placeholders (SQLite), else named ones (psycopg)
     encoders: tuple[Callable[[Any], Any] | None, ...]  # per parameter
     decoders: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, its decoder) if any
-
     fixed: dict[str, Any]  # values the compiler bound itself (SQLite's OFFSET 0)
 
     def rows(self, conn: Connection, values: dict[str, Any]) -> list[EntryRow]:
@@ -184,6 +186,7 @@ class _PreparedPage:
         return decoded
 
 
+# At most 2 owners times 2**7 sets of present values, per dialect.
 _PAGES: dict[tuple[str, _PageShape], _PreparedPage] = {}
 
 
