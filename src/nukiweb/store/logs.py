@@ -50,6 +50,8 @@ def query_entries(conn: Connection, account_id: int, query: LogQuery) -> list[Lo
 
 def query_rows(conn: Connection, account_id: int, query: LogQuery) -> list[EntryRow]:
     """``query_entries`` as rows (``EntryRow``), without an entry made for each."""
+    if not all(_fits(value) for value in (query.action, query.account_user_id)):
+        return []  # no entry's: the columns hold 32 bits, and PostgreSQL refuses to compare
     cursor = None
     if query.before_id is not None:
         cursor = entry_position(conn, account_id, query.before_id)
@@ -60,6 +62,14 @@ def query_rows(conn: Connection, account_id: int, query: LogQuery) -> list[Entry
     shape = _shape(query, values)
     page = _PAGES.get((conn.dialect.name, shape)) or _prepare(conn.dialect, shape)
     return page.rows(conn, values)
+
+
+_INT32 = range(-(2**31), 2**31)
+
+
+def _fits(value: int | None) -> bool:
+    """Whether a 32-bit column can hold ``value`` (None: no filter)."""
+    return value is None or value in _INT32
 
 
 def read_in_index_order(conn: Connection) -> None:
