@@ -92,7 +92,7 @@ class Options:
 
 @dataclass
 class Result:
-    crowd: int  # connections of each of the two crowd runs
+    crowd: int  # connections of each crowd run
     bare: list[WrkResult] = field(default_factory=list)
     solo: list[WrkResult] = field(default_factory=list)
     loaded: list[WrkResult] = field(default_factory=list)
@@ -168,7 +168,7 @@ def run_wrk(load: Load, headers: dict[str, str], notes: list[str]) -> WrkResult:
 
 def log_paths(ctx: ServiceContext) -> tuple[int, dict[str, str]]:
     """The account the log pages are asked for (the one with the most entries), and the path
-    with query of each page, by scenario."""
+    with query of each page, by name."""
     accounts, devices, dates = subjects(ctx)
     account = max(accounts, key=_entries)
     device = max((d for d in devices if d.account_id == account.account_id), key=_entries)
