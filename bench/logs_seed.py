@@ -69,9 +69,12 @@ class SeededDevice:
 
 
 @contextmanager
-def scratch_database(server_url: str, rows: int, *, keep: bool) -> Iterator[tuple[str, bool]]:
+def scratch_database(
+    server_url: str, rows: int, *, keep: bool, prefix: str = SCRATCH_PREFIX
+) -> Iterator[tuple[str, bool]]:
     """A database for ``rows`` log rows: its URL, and whether it is already seeded (kept by an
-    earlier run with ``keep``). Dropped at the end unless ``keep``."""
+    earlier run with ``keep``). Dropped at the end unless ``keep``. On PostgreSQL it is named
+    ``<prefix>_<rows>``: each benchmark its own, so that one never drops another's."""
     url = normalise_url(server_url)
     if url.drivername == "sqlite":
         path = Path(url.database or "bench.db")
@@ -84,7 +87,7 @@ def scratch_database(server_url: str, rows: int, *, keep: bool) -> Iterator[tupl
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{scratch}{suffix}").unlink(missing_ok=True)
         return
-    with _postgres_database(url, f"{SCRATCH_PREFIX}_{rows}", keep=keep) as (scratch_url, old):
+    with _postgres_database(url, f"{prefix}_{rows}", keep=keep) as (scratch_url, old):
         yield scratch_url, old and _seeded_rows(scratch_url) == rows
 
 

@@ -227,3 +227,20 @@ def test_the_log_needs_the_log_scope(account: AccountFixture) -> None:
     assert client.get(f"/smartlock/{smartlock_id}/log").status_code == 401
     reader = account.client_with(Scope.SMARTLOCK_LOG)
     assert reader.get("/smartlock/log").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/smartlock/log", "/smartlock/{id}/log"])
+@pytest.mark.parametrize(
+    "params", [{"accountUserId": -6528053720}, {"action": 2**40}, {"action": -(2**31) - 1}]
+)
+def test_filters_beyond_32_bits_match_nothing(
+    account: AccountFixture, path: str, params: dict[str, int]
+) -> None:
+    """No entry has such a user or action (the columns hold 32 bits): an empty page, not a
+    refusal of the database (PostgreSQL will not compare them)."""
+    api = account.api
+    smartlock_id = add_device(account, 0)
+    _make_entries(api, smartlock_id, 2)
+    response = api.get(path.replace("{id}", str(smartlock_id)), params=params)
+    assert response.status_code == 200, response.text
+    assert response.json() == []

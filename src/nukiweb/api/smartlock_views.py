@@ -1,4 +1,4 @@
-"""Devices and log entries as the API shows them (``Smartlock``, ``SmartlockLog``).
+"""Devices as the API shows them (``Smartlock``).
 
 ``GET /smartlock`` and ``GET /smartlock/{id}`` are the API's hottest reads, and a device's
 document (its configurations and state, about 1.4 KB of JSON) changes far less often than it is
@@ -17,12 +17,11 @@ from datetime import datetime
 from typing import Any
 
 from nukiweb.api.models.common import format_datetime
-from nukiweb.api.models.smartlock import SmartlockLog
 from nukiweb.domain.device_state import Hardware, from_document, state_view
 from nukiweb.domain.devices import DeviceType
 from nukiweb.domain.errors import NotFound
 from nukiweb.domain.identity import Caller
-from nukiweb.domain.smartlocks import Device, LogEntry
+from nukiweb.domain.smartlocks import Device
 from nukiweb.services import smartlocks
 from nukiweb.services.context import ServiceContext
 
@@ -68,26 +67,6 @@ def _smartlock(device: Device, hardware: Hardware, now: datetime) -> dict[str, A
         "keyturner": device.type in (DeviceType.KEYTURNER, DeviceType.SMARTLOCK3),
     }
     return {key: value for key, value in document.items() if value is not None}
-
-
-def smartlock_log(entry: LogEntry) -> SmartlockLog:
-    return SmartlockLog(
-        id=entry.id,
-        smartlockId=entry.smartlock_id,
-        deviceType=entry.device_type,
-        accountUserId=entry.account_user_id,
-        authId=entry.auth_id,
-        name=entry.name,
-        action=entry.action,
-        trigger=entry.trigger,
-        state=entry.state,
-        autoUnlock=entry.auto_unlock,
-        date=entry.date,
-        openerLog=entry.opener_log,  # type: ignore[arg-type]
-        ajarTimeout=entry.ajar_timeout,
-        source=entry.source,
-        error=entry.error,
-    )
 
 
 def document_json(document: Any) -> bytes:

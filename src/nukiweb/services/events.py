@@ -9,11 +9,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from nukiweb.api.log_views import smartlock_log
+
 # The API's documents are the payloads' shapes; they are plain pydantic, no HTTP.
 from nukiweb.api.models.authorization import AccountUser as AccountUserModel
 from nukiweb.api.models.authorization import SmartlockAuth
 from nukiweb.api.smartlock_views import smartlock as smartlock_document
-from nukiweb.api.smartlock_views import smartlock_log
 from nukiweb.domain.smartlocks import AccountUser, Authorization, Device, LogEntry
 from nukiweb.domain.webhooks import API_TRIGGERED, Feature
 from nukiweb.services.context import ServiceContext

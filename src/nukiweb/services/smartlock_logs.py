@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import Connection
+
 from nukiweb.domain.errors import InvalidParameter
 from nukiweb.domain.identity import Caller
 from nukiweb.domain.smartlocks import LogEntry, LogQuery
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import logs as log_store
 from nukiweb.store import smartlocks as device_store
+from nukiweb.store.logs import EntryRow
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 50
@@ -17,12 +20,29 @@ MAX_LIMIT = 50
 
 def list_entries(ctx: ServiceContext, caller: Caller, query: LogQuery) -> list[LogEntry]:
     """Newest first; ``before_id`` pages to entries older than that one."""
+    _check_limit(query)
+    with ctx.db.read() as conn:
+        return [LogEntry(*row) for row in _page(conn, caller, query)]
+
+
+def read_page(ctx: ServiceContext, caller: Caller, query: LogQuery) -> list[EntryRow]:
+    """``list_entries`` as the store's rows, each the values of a ``LogEntry`` in the order of
+    its fields, in a transaction and on a connection of its own: for a worker thread (see
+    api/smartlock_log.py), where the event loop's reading connection is not to be used."""
+    _check_limit(query)
+    with ctx.db.transaction() as conn:
+        return _page(conn, caller, query)
+
+
+def _check_limit(query: LogQuery) -> None:
     if not 1 <= query.limit <= MAX_LIMIT:
         raise InvalidParameter("limit", query.limit, f"It must be between 1 and {MAX_LIMIT}.")
-    with ctx.db.read() as conn:
-        if query.smartlock_id is not None:
-            device_store.owned_device(conn, caller.owner_account_id, query.smartlock_id)
-        return log_store.query_entries(conn, caller.owner_account_id, query)
+
+
+def _page(conn: Connection, caller: Caller, query: LogQuery) -> list[EntryRow]:
+    if query.smartlock_id is not None:
+        device_store.owned_device(conn, caller.owner_account_id, query.smartlock_id)
+    return log_store.query_rows(conn, caller.owner_account_id, query)
 
 
 def parse_date(value: str | None, parameter: str) -> datetime | None:

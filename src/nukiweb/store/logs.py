@@ -7,20 +7,32 @@ whose columns are those filters followed by ``date`` and ``seq``, so that the da
 the cursor are the two ends of the range and the order is the index's own; and the query names
 its index by repeating that index's WHERE (``schema.log_index_rows``). A page costs the same
 however long the log is, and however rare the entries it asks for, or when none match.
+
+A page is read by many clients at once (bench/isolation.py): its SELECT is compiled once per
+dialect and set of filters, run on the driver's cursor and decoded by the column types' own
+result processors, as ``hot.HotQuery`` does, and its rows stay tuples in ``LogEntry``'s field
+order (the API encodes them without an entry or a model in between).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, insert, select, tuple_
+from sqlalchemy import Connection, Select, bindparam, insert, select, tuple_
+from sqlalchemy.engine import Dialect
 
 from nukiweb.domain.smartlocks import LogEntry, LogQuery
+from nukiweb.store.hot import HotQuery
 from nukiweb.store.schema import LOG_FILTERS, log_index_rows, smartlock_logs
 
-_ENTRY_COLUMNS = [c for c in smartlock_logs.c if c.name != "seq"]
+# A page's columns in the order of LogEntry's fields: a row is LogEntry(*row).
+_ENTRY_COLUMNS = [smartlock_logs.c[field.name] for field in fields(LogEntry)]
+
+EntryRow = tuple[Any, ...]
+"""The values of one ``LogEntry``, in the order of its fields."""
 
 Position = tuple[datetime, int]
 """Where an entry stands in the log's order: its date, then its ``seq``."""
@@ -30,21 +42,34 @@ def insert_entry(conn: Connection, entry: LogEntry) -> None:
     conn.execute(insert(smartlock_logs).values(**asdict(entry)))
 
 
-def _entry(row: Row[Any]) -> LogEntry:
-    return LogEntry(**row._asdict())
-
-
 def query_entries(conn: Connection, account_id: int, query: LogQuery) -> list[LogEntry]:
     """A page of the account's log, or of its device's; none after an id that is not an entry
     of the account's."""
+    return [LogEntry(*row) for row in query_rows(conn, account_id, query)]
+
+
+def query_rows(conn: Connection, account_id: int, query: LogQuery) -> list[EntryRow]:
+    """``query_entries`` as rows (``EntryRow``), without an entry made for each."""
+    if not all(_fits(value) for value in (query.action, query.account_user_id)):
+        return []  # no entry's: the columns hold 32 bits, and PostgreSQL refuses to compare
     cursor = None
     if query.before_id is not None:
         cursor = entry_position(conn, account_id, query.before_id)
         if cursor is None:
             return []
-    statement = page_statement(account_id, query, cursor)
     read_in_index_order(conn)
-    return [_entry(row) for row in conn.execute(statement)]
+    values = _page_values(account_id, query, cursor)
+    shape = _shape(query, values)
+    page = _PAGES.get((conn.dialect.name, shape)) or _prepare(conn.dialect, shape)
+    return page.rows(conn, values)
+
+
+_INT32 = range(-(2**31), 2**31)
+
+
+def _fits(value: int | None) -> bool:
+    """Whether a 32-bit column can hold ``value`` (None: no filter)."""
+    return value is None or value in _INT32
 
 
 def read_in_index_order(conn: Connection) -> None:
@@ -60,42 +85,50 @@ def read_in_index_order(conn: Connection) -> None:
         conn.exec_driver_sql("SET LOCAL enable_sort = off")
 
 
+_POSITION = HotQuery(
+    select(smartlock_logs.c.date, smartlock_logs.c.seq).where(
+        smartlock_logs.c.id == bindparam("entry_id"),
+        smartlock_logs.c.account_id == bindparam("account_id"),
+    )
+)
+
+
 def entry_position(conn: Connection, account_id: int, entry_id: str) -> Position | None:
     """Where the account's entry stands in the log's order; None if it has no such entry."""
-    table = smartlock_logs
-    row = conn.execute(
-        select(table.c.date, table.c.seq).where(
-            table.c.id == entry_id, table.c.account_id == account_id
-        )
-    ).first()
-    return None if row is None else (row.date, row.seq)
+    row = _POSITION.first(conn, {"entry_id": entry_id, "account_id": account_id})
+    return None if row is None else (row[0], row[1])
 
 
 def page_statement(account_id: int, query: LogQuery, cursor: Position | None) -> Select[Any]:
-    """The SELECT of a page: entries older than ``cursor`` (the position of ``before_id``).
-    (Given an ``auth_id``, the account's log filters by it too, without an index of its own.)"""
-    table = smartlock_logs
-    owner = "account_id" if query.smartlock_id is None else "smartlock_id"
-    equal = {
+    """The SELECT of a page, with its values: entries older than ``cursor`` (the position of
+    ``before_id``). (Given an ``auth_id``, the account's log filters by it too, without an
+    index of its own.)"""
+    values = _page_values(account_id, query, cursor)
+    return _shaped_statement(_shape(query, values)).params(values)
+
+
+def _page_values(account_id: int, query: LogQuery, cursor: Position | None) -> dict[str, Any]:
+    """The values of a page's placeholders, None for those it does not have."""
+    to_date, cursor = _tighter_end(query.to_date, cursor)
+    return {
+        "account_id": account_id,
         "smartlock_id": query.smartlock_id,
         "action": query.action,
         "account_user_id": query.account_user_id,
         "auth_id": query.auth_id,
+        "from_date": query.from_date,
+        "to_date": to_date,
+        "cursor_date": None if cursor is None else cursor[0],
+        "cursor_seq": None if cursor is None else cursor[1],
+        "limit": query.limit,
     }
-    filters = tuple(column for column in LOG_FILTERS[owner] if equal[column] is not None)
-    statement = select(*_ENTRY_COLUMNS).where(
-        table.c.account_id == account_id,
-        *(table.c[column] == value for column, value in equal.items() if value is not None),
-        log_index_rows(owner, filters),
+
+
+def _shape(query: LogQuery, values: dict[str, Any]) -> _PageShape:
+    return _PageShape(
+        owner="account_id" if query.smartlock_id is None else "smartlock_id",
+        present=frozenset(name for name, value in values.items() if value is not None),
     )
-    if query.from_date is not None:
-        statement = statement.where(table.c.date >= query.from_date)
-    to_date, cursor = _tighter_end(query.to_date, cursor)
-    if to_date is not None:
-        statement = statement.where(table.c.date <= to_date)
-    if cursor is not None:
-        statement = statement.where(tuple_(table.c.date, table.c.seq) < cursor)
-    return statement.order_by(table.c.date.desc(), table.c.seq.desc()).limit(query.limit)
 
 
 def _tighter_end(
@@ -110,3 +143,104 @@ def _tighter_end(
     if to_date < cursor[0]:
         return to_date, None
     return None, cursor
+
+
+# --- a page's SELECT, compiled once per dialect and shape -----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _PageShape:
+    """What a page's SQL depends on: whose log, and which of its parameters have a value."""
+
+    owner: str  # "account_id" or "smartlock_id"
+    present: frozenset[str]  # names of the parameters with a value (see query_rows)
+
+
+@dataclass(frozen=True, slots=True)
+class _PreparedPage:
+    """A page's SQL for one dialect and shape, with how to bind its values and decode its
+    columns."""
+
+    sql: str
+    parameters: tuple[str, ...]  # in the order of the statement's placeholders
+    positional: bool  # "?" placeholders (SQLite), else named ones (psycopg)
+    encoders: tuple[Callable[[Any], Any] | None, ...]  # per parameter
+    decoders: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column, its decoder) if any
+    fixed: dict[str, Any]  # values the compiler bound itself (SQLite's OFFSET 0)
+
+    def rows(self, conn: Connection, values: dict[str, Any]) -> list[EntryRow]:
+        given = (values[name] if name in values else self.fixed[name] for name in self.parameters)
+        bound = [
+            value if encode is None else encode(value)
+            for encode, value in zip(self.encoders, given, strict=True)
+        ]
+        driver = conn.connection.dbapi_connection
+        assert driver is not None
+        cursor = driver.cursor()
+        try:
+            if self.positional:
+                cursor.execute(self.sql, bound)
+            else:
+                cursor.execute(self.sql, dict(zip(self.parameters, bound, strict=True)))
+            fetched = cursor.fetchall()
+        finally:
+            cursor.close()
+        decoded: list[EntryRow] = []
+        for row in fetched:
+            columns = list(row)
+            for index, decode in self.decoders:
+                value = columns[index]
+                if value is not None:
+                    columns[index] = decode(value)
+            decoded.append(tuple(columns))
+        return decoded
+
+
+# At most 2 owners times 2**7 sets of present values, per dialect.
+_PAGES: dict[tuple[str, _PageShape], _PreparedPage] = {}
+
+
+def _prepare(dialect: Dialect, shape: _PageShape) -> _PreparedPage:
+    statement = _shaped_statement(shape)
+    compiled = statement.compile(dialect=dialect)
+    positional = bool(compiled.positiontup)
+    parameters = tuple(compiled.positiontup or compiled.binds)
+    encoders = tuple(
+        compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+        for name in parameters
+    )
+    decoders = tuple(
+        (index, decode)
+        for index, column in enumerate(statement.selected_columns)
+        if (decode := column.type.dialect_impl(dialect).result_processor(dialect, None))
+    )
+    fixed = dict(compiled.params)
+    prepared = _PreparedPage(compiled.string, parameters, positional, encoders, decoders, fixed)
+    _PAGES[dialect.name, shape] = prepared
+    return prepared
+
+
+def _shaped_statement(shape: _PageShape) -> Select[Any]:
+    """``page_statement`` with a placeholder for each value (named as in query_rows)."""
+    table = smartlock_logs
+    present = shape.present
+    equal = ("smartlock_id", "action", "account_user_id", "auth_id")
+    filters = tuple(column for column in LOG_FILTERS[shape.owner] if column in present)
+    statement = select(*_ENTRY_COLUMNS).where(
+        table.c.account_id == bindparam("account_id"),
+        *(table.c[column] == bindparam(column) for column in equal if column in present),
+        log_index_rows(shape.owner, filters),
+    )
+    date = table.c.date
+    if "from_date" in present:
+        statement = statement.where(date >= bindparam("from_date", type_=date.type))
+    if "to_date" in present:
+        statement = statement.where(date <= bindparam("to_date", type_=date.type))
+    if "cursor_date" in present:
+        position = tuple_(
+            bindparam("cursor_date", type_=date.type),
+            bindparam("cursor_seq", type_=table.c.seq.type),
+        )
+        statement = statement.where(tuple_(date, table.c.seq) < position)
+    ordered = statement.order_by(date.desc(), table.c.seq.desc())
+    return ordered.limit(bindparam("limit", type_=table.c.seq.type))
