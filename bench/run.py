@@ -57,8 +57,10 @@ HTTP_TIMEOUT_S = 5.0  # one request of the round-trip client
 
 BENCH_EMAIL = "bench@example.com"
 BENCH_PASSWORD = "benchpassword"  # noqa: S105 - a throwaway account in a temp database
-# One simulated device of each type 0..4, so that GET /smartlock lists a realistic account.
-BENCH_DEVICE_TYPES = (0, 1, 2, 3, 4)
+# Five simulated devices, as a household or a small office has them (a Smart Lock 1.0/2.0, an
+# opener, a smart door and two Smart Lock 3.0/4th gen), so that GET /smartlock lists a
+# realistic account.
+BENCH_DEVICE_TYPES = (0, 2, 3, 4, 4)
 ROUND_TRIP_DEVICE_TYPE = 4  # Smart Lock 3.0/Pro/4th gen: the round trips lock and unlock it
 # `serve` options: simulated devices have no delays of their own (their events run on the
 # next event-loop iterations), so a round trip measures nukiweb (API, store, simulated
@@ -347,8 +349,8 @@ def run_cli(args: list[str]) -> str:
 
 
 def seed(database_url: str) -> tuple[str, dict[int, int]]:
-    """Create the bench account, its devices and a token; return the token and the
-    smartlockId of each device by type."""
+    """Create the bench account, its devices and a token; return the token and each device's
+    type by its smartlockId."""
     db = ["--database-url", database_url]
     run_cli(["admin", "create-account", "--email", BENCH_EMAIL, "--password", BENCH_PASSWORD, *db])
     devices: dict[int, int] = {}
@@ -358,7 +360,7 @@ def seed(database_url: str) -> tuple[str, dict[int, int]]:
         )
         if not printed.isdigit():
             raise BenchError(f"add-device printed something other than a smartlockId: {printed!r}")
-        devices[device_type] = int(printed)
+        devices[int(printed)] = device_type
     token = run_cli(["admin", "create-token", "--email", BENCH_EMAIL, *db])
     if not token or any(ch.isspace() for ch in token):
         raise BenchError(f"create-token printed something other than a token: {token!r}")
@@ -492,7 +494,7 @@ def start_servers(
     stack: ExitStack, tmp: Path, settings: Settings, console: Console
 ) -> tuple[dict[str, str], str, dict[int, int]]:
     """Start both servers; return their base URLs by server key, the bench token, and the
-    bench devices' smartlockIds by type."""
+    bench devices' types by smartlockId."""
     database_url = stack.enter_context(scratch_store(settings.database_url, tmp))
     console.print("Creating the bench account, its devices and a token…")
     token, devices = seed(database_url)
@@ -548,11 +550,18 @@ def measure(settings: Settings, console: Console) -> tuple[list[Summary], RoundT
         console.print(f"Timing {settings.round_trips} command round trip(s)…")
         try:
             round_trips = time_round_trips(
-                bases["nukiweb"], token, devices[ROUND_TRIP_DEVICE_TYPE], settings
+                bases["nukiweb"], token, round_trip_device(devices), settings
             )
         except httpx.HTTPError as exc:  # a timeout, a dropped connection
             raise BenchError(f"command round trips: {type(exc).__name__}: {exc}") from exc
     return summarise(runs), round_trips
+
+
+def round_trip_device(devices: dict[int, int]) -> int:
+    """The first device of the type the round trips lock and unlock."""
+    return min(
+        smartlock_id for smartlock_id, kind in devices.items() if kind == ROUND_TRIP_DEVICE_TYPE
+    )
 
 
 def check_device_list(base: str, token: str, devices: dict[int, int]) -> None:
@@ -562,7 +571,7 @@ def check_device_list(base: str, token: str, devices: dict[int, int]) -> None:
         url, headers=auth_headers(authenticated=True, token=token), timeout=HTTP_TIMEOUT_S
     ).json()
     ids = sorted(device["smartlockId"] for device in listed)
-    if ids != sorted(devices.values()):
+    if ids != sorted(devices):
         raise BenchError(f"GET {url} lists {ids}, expected the bench devices {devices}")
 
 
