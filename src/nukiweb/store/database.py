@@ -124,8 +124,17 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One transaction: committed when the block ends, rolled back when it raises."""
+        """One transaction: committed when the block ends, rolled back when it raises.
+
+        On SQLite it takes the write lock at once (``BEGIN IMMEDIATE``): the sqlite3 module
+        would begin it only at the first write, after the block's reads, and with several
+        server processes another one could write in between (a lost update), or hold the lock
+        the reads' snapshot needs, which SQLite answers "database is locked" without waiting.
+        Taken first, the lock is waited for (``busy_timeout``) and the whole block sees and
+        writes one state. PostgreSQL blocks lock the rows they change (``FOR UPDATE``)."""
         with self.engine.begin() as connection:
+            if not self.is_postgresql:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             yield connection
 
     @contextmanager
