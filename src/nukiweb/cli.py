@@ -45,7 +45,7 @@ DataDir = Annotated[
 ]
 
 DEFAULT_LIMITS = Limits()
-MAX_WORKERS = 64
+MAX_WORKERS = 32  # each opens up to 16 store connections
 MaxApiKeys = Annotated[
     int,
     typer.Option(envvar="NUKIWEB_MAX_API_KEYS", min=1, help="API keys per account."),
