@@ -187,7 +187,9 @@ def report(results: list[Result], settings: Settings, console: Console) -> None:
         f"median of {settings.repeat}, {store}"
     )
     for column in ("target", "req/s", "p50 ms", "p99 ms", "errors", "vs bare", "vs 1 worker"):
-        table.add_column(column, justify="left" if column == "target" else "right")
+        table.add_column(
+            column, justify="left" if column == "target" else "right", no_wrap=column == "target"
+        )
     for result in results:
         table.add_row(
             result.name,
