@@ -209,10 +209,8 @@ class Supervisor:
         self._workers: list[_Worker] = []
 
     def run(self) -> None:
-        config = server_config(
-            _unused_app, self._host, self._port, log_level="info"
-        )  # for its socket and logging only
-        sock = config.bind_socket()
+        # uvicorn's configuration only to bind the socket as uvicorn would, and for its logging.
+        sock = server_config(_unused_app, self._host, self._port).bind_socket()
         previous = {
             signum: signal.signal(signum, self._stop) for signum in (signal.SIGINT, signal.SIGTERM)
         }
