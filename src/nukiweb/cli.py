@@ -45,6 +45,7 @@ DataDir = Annotated[
 ]
 
 DEFAULT_LIMITS = Limits()
+MAX_WORKERS = 32  # each opens up to 16 store connections
 MaxApiKeys = Annotated[
     int,
     typer.Option(envvar="NUKIWEB_MAX_API_KEYS", min=1, help="API keys per account."),
@@ -128,6 +129,15 @@ def serve(
         typer.Option(help="Let webhooks go to http and local addresses; implied by --demo."),
     ] = False,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            envvar="NUKIWEB_WORKERS",
+            min=1,
+            max=MAX_WORKERS,
+            help="Server processes sharing the port (one per core); not with --manual-clock.",
+        ),
+    ] = 1,
     public_url: Annotated[
         str | None,
         typer.Option(
@@ -157,9 +167,13 @@ def serve(
 
     from nukiweb import serving
     from nukiweb.api.app import create_app
+    from nukiweb.bridges.simulated import abandon_carried_by
     from nukiweb.services.demo import seed_demo
     from nukiweb.services.smartlocks import abandon_interrupted_operations
 
+    if workers > 1 and manual_clock:
+        # Each process would keep a manual clock of its own, and advance only its own.
+        raise typer.BadParameter("--manual-clock runs in one process: not with --workers above 1")
     base_url = serving.check_public_url(public_url or serving.default_public_url(host, port))
     proxies = serving.check_forwarded_allow_ips(forwarded_allow_ips)
     speed = SimulationSpeed(motor_time, time_scale)
@@ -178,9 +192,29 @@ def serve(
             sub_accounts=max_sub_accounts,
         ),
     )
+    # Once, before any worker serves: the migrations (above), the secret key file, what the
+    # last run left pending, and the demo account.
     abandon_interrupted_operations(ctx)
     if demo:
         print_demo(seed_demo(ctx), base_url)
+    if workers > 1:
+        settings = serving.WorkerSettings(
+            database_url=ctx.db.url.render_as_string(hide_password=False),
+            data_dir=data_dir.resolve(),
+            speed=speed,
+            allow_local_webhooks=allow_local_webhooks or demo,
+            public_url=base_url,
+            limits=ctx.limits,
+            simulator_api=demo or simulator,
+            forwarded_allow_ips=tuple(proxies),
+            access_log=access_log,
+        )
+        supervisor = serving.Supervisor(
+            settings, host, port, workers, on_death=lambda carrier: abandon_carried_by(ctx, carrier)
+        )
+        supervisor.run()
+        ctx.db.dispose()
+        return
     app = create_app(ctx, simulator_api=demo or simulator or manual_clock)
     config = serving.server_config(
         app, host, port, forwarded_allow_ips=proxies, access_log=access_log

@@ -24,9 +24,11 @@ def build_context(
     allow_local_webhooks: bool = False,
     public_url: str = DEFAULT_PUBLIC_URL,
     limits: Limits | None = None,
+    carrier: str | None = None,
 ) -> ServiceContext:
     """A context whose simulated devices move in real time at ``speed``, or only when the
-    manual clock is advanced; a manual clock starts at ``start`` (default: now)."""
+    manual clock is advanced; a manual clock starts at ``start`` (default: now); ``carrier``
+    names this process's simulated bridges in the store (default: a random name)."""
     manual: ManualScheduler | None = None
     if manual_clock:
         manual_time = ManualClock(start or SystemClock().now())
@@ -43,7 +45,7 @@ def build_context(
         public_url=public_url,
         limits=limits or Limits(),
     )
-    bridges = SimulatedBridges(ctx, scheduler, speed or SimulationSpeed())
+    bridges = SimulatedBridges(ctx, scheduler, speed or SimulationSpeed(), carrier)
     ctx.hub.register(SIMULATED, bridges)
     ctx.simulation = Simulation(bridges, manual)
     return ctx

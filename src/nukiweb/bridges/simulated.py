@@ -3,17 +3,40 @@
 An action becomes a plan (``domain.lock_physics``): state changes at given delays and a log
 entry once the outcome is known. The plan's events run one after the other on the scheduler,
 each in its own transaction, through the same device reports a real bridge would make.
+
+The timers live in the process that accepted the command, but the device lives in the store,
+which several server processes may share (``serve --workers``). So the store says which chain
+of timed changes the device is carrying out (``Hardware.motion``): a command that moves the
+device writes a new one, in the transaction that reads the state it plans from, and every
+timed change of a chain is a compare-and-set on it. A chain superseded by a command another
+process took (a button press, a turn by hand) changes nothing more, however late its timers
+fire: its log entry and auto lock are dropped, and its operation, if it still holds the
+device, is released with an error instead of hanging. Superseded in this process, its timers
+are cancelled at once.
+
+The store also says which process carries the device's latest command and its operation
+(``Hardware.carrier``, ``carried_operation``): when a server process dies, its timers die with
+it, and ``abandon_carried_by`` (run by the supervisor that saw it die) fails its operations and
+brings its devices to rest, as a restart does for a single process
+(``services.smartlocks.abandon_interrupted_operations``), without touching what the other
+processes carry.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import partial
+
+from sqlalchemy import Connection
 
 from nukiweb.bridges.hub import DeviceCommand
 from nukiweb.bridges.scheduler import Scheduler, Timer
+from nukiweb.domain.device_state import Hardware, from_document, to_document
 from nukiweb.domain.devices import (
     CompletionState,
     LockAction,
@@ -21,21 +44,30 @@ from nukiweb.domain.devices import (
     LogTrigger,
     StateTrigger,
 )
+from nukiweb.domain.errors import NotFound
 from nukiweb.domain.lock_physics import (
     ActionPlan,
     MechanicalState,
     StateChange,
     Timings,
     plan_action,
+    settled,
 )
 from nukiweb.domain.smartlocks import Device
-from nukiweb.services import device_reports
+from nukiweb.domain.webhooks import Feature
+from nukiweb.services import device_reports, events
 from nukiweb.services.context import ServiceContext
+from nukiweb.store import smartlocks as store
 
 log = logging.getLogger(__name__)
 
 # At equal times, state changes come before the log entry, which comes before the release.
 _STEP, _LOG, _FINISH = 0, 1, 2
+SUPERSEDED = "The operation was interrupted: another action moved the device."
+CARRIER_STOPPED = (
+    "The operation was interrupted: the server process carrying it stopped before the device "
+    "answered."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,47 +99,100 @@ class SimulationSpeed:
         )
 
 
+ChainEvent = Callable[["_Chain"], None]
+
+
 @dataclass
 class _Chain:
-    """The pending events of one device, run one after the other."""
+    """The pending events of one device, run one after the other. A chain that moves the device
+    has the ``motion`` id the store holds while it is the device's current one; once
+    ``superseded``, only the release of its operation still runs."""
 
-    events: list[tuple[float, Callable[[], None]]]
+    events: list[tuple[float, int, ChainEvent]]
+    motion: str | None
     timer: Timer | None = None
-    cancelled: bool = field(default=False)
-
-    def cancel(self) -> None:
-        self.cancelled = True
-        if self.timer is not None:
-            self.timer.cancel()
+    superseded: bool = field(default=False)
 
 
 class SimulatedBridges:
-    """Every simulated bridge of this process, and the hardware behind them."""
+    """Every simulated bridge of this process, and the hardware behind them. ``carrier`` names
+    this process in the store (default: a random name)."""
 
-    def __init__(self, ctx: ServiceContext, scheduler: Scheduler, speed: SimulationSpeed) -> None:
+    def __init__(
+        self,
+        ctx: ServiceContext,
+        scheduler: Scheduler,
+        speed: SimulationSpeed,
+        carrier: str | None = None,
+    ) -> None:
         self._ctx = ctx
         self._scheduler = scheduler
         self.speed = speed
+        self.carrier = carrier or secrets.token_hex(6)
         self._chains: dict[int, _Chain] = {}
 
     def send(self, command: DeviceCommand) -> None:
-        with self._ctx.db.read() as conn:
-            device, hardware = device_reports.load_hardware(conn, command.smartlock_id)
-        timings = self.speed.timings(device)
-        mechanics = hardware.mechanics_at(self._ctx.clock.now())
-        plans = self._plans(mechanics, command, hardware.next_fault, timings)
-        if hardware.next_fault is not None:
-            device_reports.change_hardware(
-                self._ctx, command.smartlock_id, lambda h: replace(h, next_fault=None)
+        self._send(command, after=None)
+
+    def _send(self, command: DeviceCommand, after: str | None) -> None:
+        """Plans the command from the device's state and makes it the device's current one, in
+        one transaction; ``after``: only if the device still carries out that chain (the auto
+        lock of a chain)."""
+        smartlock_id = command.smartlock_id
+        with self._ctx.db.transaction() as conn:
+            device = store.lock_device(conn, smartlock_id)
+            if device is None:
+                raise NotFound("smartlock", smartlock_id)
+            hardware = from_document(device.mechanics)
+            if after is not None and hardware.motion != after:
+                return
+            now = self._ctx.clock.now()
+            plans = self._plans(
+                hardware.mechanics_at(now), command, hardware.next_fault, self.speed.timings(device)
             )
-        runs = bool(plans[0].steps)
-        if runs:  # a plan that moves the device replaces whatever it still had pending
-            self.cancel(command.smartlock_id)
+            # A plan that moves the device replaces whatever it still had pending.
+            moves = any(plan.steps for plan in plans)
+            motion = uuid.uuid4().hex if moves else None
+            self._record(conn, device, hardware, command, motion, now)
+        if moves:
+            self.cancel(smartlock_id)
         events = self._timeline(command, plans)
         auto_lock = self._auto_lock(device, plans)
         if auto_lock is not None:
             events.append(auto_lock)
-        self._start(command.smartlock_id, events, replace_pending=runs)
+        self._start(smartlock_id, _Chain(events, motion), replace_pending=moves)
+
+    def _record(
+        self,
+        conn: Connection,
+        device: Device,
+        hardware: Hardware,
+        command: DeviceCommand,
+        motion: str | None,
+        now: datetime,
+    ) -> None:
+        """What the store must know of a command this process now carries; a provoked fault is
+        used up (and reported, as any change of the hardware is)."""
+        recorded = replace(hardware, next_fault=None)
+        if motion is not None or command.operation_id is not None:
+            recorded = replace(
+                recorded,
+                motion=motion or hardware.motion,
+                carrier=self.carrier,
+                carried_operation=command.operation_id,
+            )
+        if recorded == hardware:
+            return
+        mechanics = to_document(recorded)
+        if hardware.next_fault is None:
+            store.update_device(conn, device.smartlock_id, {"mechanics": mechanics})
+            return
+        store.update_device(conn, device.smartlock_id, {"mechanics": mechanics, "update_date": now})
+        moved = replace(device, mechanics=mechanics, update_date=now)
+        events.emit(
+            self._ctx, conn, device.account_id, Feature.DEVICE_STATUS,
+            events.device_status(moved, now), device.smartlock_id,
+        )  # fmt: skip
 
     def sync_authorization(
         self, smartlock_id: int, authorization_id: str, operation_id: str
@@ -119,9 +204,18 @@ class SimulatedBridges:
         self._scheduler.call_later(0.0, _logged(smartlock_id, confirm))
 
     def cancel(self, smartlock_id: int) -> None:
+        """The device's pending chain in this process is superseded: its timers stop, and the
+        operation it carries is released now."""
         chain = self._chains.pop(smartlock_id, None)
-        if chain is not None:
-            chain.cancel()
+        if chain is None:
+            return
+        chain.superseded = True
+        if chain.timer is not None:
+            chain.timer.cancel()
+        finishing = [callback for _at, kind, callback in chain.events if kind == _FINISH]
+        chain.events.clear()
+        for callback in finishing:
+            _logged(smartlock_id, partial(callback, chain))()
 
     def _plans(
         self,
@@ -150,7 +244,7 @@ class SimulatedBridges:
 
     def _auto_lock(
         self, device: Device, plans: list[ActionPlan]
-    ) -> tuple[float, Callable[[], None]] | None:
+    ) -> tuple[float, int, ChainEvent] | None:
         """With auto lock on (advanced config), a lock left unlocked locks itself after
         ``autoLockTimeout`` seconds, unless something moves it first (which replaces this)."""
         config = device.advanced_config or device.smartdoor_advanced_config or {}
@@ -169,12 +263,15 @@ class SimulatedBridges:
             log_trigger=LogTrigger.AUTO_LOCK,
             actor=device.name,
         )
-        return done + timeout, partial(self.send, command)
+        return done + timeout, _STEP, partial(self._lock_again, command)
+
+    def _lock_again(self, command: DeviceCommand, chain: _Chain) -> None:
+        self._send(command, after=chain.motion)
 
     def _timeline(
         self, command: DeviceCommand, plans: list[ActionPlan]
-    ) -> list[tuple[float, Callable[[], None]]]:
-        events: list[tuple[float, int, int, Callable[[], None]]] = []
+    ) -> list[tuple[float, int, ChainEvent]]:
+        events: list[tuple[float, int, int, ChainEvent]] = []
         offset = 0.0
         failure: str | None = None
         failed: CompletionState | None = None
@@ -192,33 +289,18 @@ class SimulatedBridges:
                 failed = plan.log.completion
             offset = outcome
         if command.operation_id is not None:
-            finish = partial(
-                device_reports.finish_operation,
-                self._ctx,
-                command.smartlock_id,
-                command.operation_id,
-                failure,
-                failed,
-                command.request,
-            )
+            finish = partial(self._finish, command, failure, failed)
             events.append((offset, _FINISH, len(events), finish))
         events.sort(key=lambda event: event[:3])
-        return [(at, callback) for at, _kind, _index, callback in events]
+        return [(at, kind, callback) for at, kind, _index, callback in events]
 
-    def _start(
-        self,
-        smartlock_id: int,
-        events: list[tuple[float, Callable[[], None]]],
-        *,
-        replace_pending: bool,
-    ) -> None:
-        chain = _Chain(events)
+    def _start(self, smartlock_id: int, chain: _Chain, *, replace_pending: bool) -> None:
         if replace_pending or smartlock_id not in self._chains:
             self._chains[smartlock_id] = chain
         self._next(smartlock_id, chain, 0.0)
 
     def _next(self, smartlock_id: int, chain: _Chain, now: float) -> None:
-        if chain.cancelled or not chain.events:
+        if not chain.events:
             if self._chains.get(smartlock_id) is chain:
                 del self._chains[smartlock_id]
             return
@@ -227,20 +309,54 @@ class SimulatedBridges:
         def run() -> None:
             # Everything due at this moment runs in one go: no request is served between a
             # device's simultaneous changes (with motor time 0, the whole action).
-            while chain.events and chain.events[0][0] <= at and not chain.cancelled:
-                _at, callback = chain.events.pop(0)
-                _logged(smartlock_id, callback)()
+            while chain.events and chain.events[0][0] <= at:
+                _at, kind, callback = chain.events.pop(0)
+                if kind == _FINISH or not chain.superseded:
+                    _logged(smartlock_id, partial(callback, chain))()
             self._next(smartlock_id, chain, at)
 
         chain.timer = self._scheduler.call_later(at - now, run)
 
-    def _apply(self, smartlock_id: int, change: StateChange) -> None:
+    def _apply(self, smartlock_id: int, change: StateChange, chain: _Chain) -> None:
+        """One timed change, if the device still carries out this chain; otherwise the chain
+        has been superseded (by another process: this one's would have been cancelled)."""
         now = self._ctx.clock.now()
-        device_reports.change_hardware(
-            self._ctx, smartlock_id, lambda h: h.with_mechanics(change.apply(h.mechanics), now)
+        applied = device_reports.change_hardware(
+            self._ctx,
+            smartlock_id,
+            lambda h: h.with_mechanics(change.apply(h.mechanics), now),
+            when=lambda h: h.motion == chain.motion,
         )
+        if applied is None:
+            chain.superseded = True
 
-    def _log(self, command: DeviceCommand, plan: ActionPlan) -> None:
+    def _finish(
+        self,
+        command: DeviceCommand,
+        failure: str | None,
+        failed: CompletionState | None,
+        chain: _Chain,
+    ) -> None:
+        assert command.operation_id is not None
+        if not chain.superseded:
+            device_reports.finish_operation(
+                self._ctx, command.smartlock_id, command.operation_id, failure, failed,
+                command.request,
+            )  # fmt: skip
+            return
+        with self._ctx.db.transaction() as conn:
+            device = store.lock_device(conn, command.smartlock_id)
+            if device is None or device.operation_id != command.operation_id:
+                return
+            store.update_device(conn, command.smartlock_id, {"error": SUPERSEDED})
+            store.release_operation(conn, command.smartlock_id, command.operation_id)
+            if command.request is not None:
+                code = device_reports.error_code(CompletionState.CANCELED)
+                device_reports.report_action(
+                    self._ctx, conn, command.request, command.smartlock_id, code
+                )
+
+    def _log(self, command: DeviceCommand, plan: ActionPlan, _chain: _Chain) -> None:
         device_reports.record_log(
             self._ctx,
             command.smartlock_id,
@@ -266,3 +382,34 @@ def _logged(smartlock_id: int, callback: Callable[[], object]) -> Callable[[], N
             log.exception("simulated device %s: event failed", smartlock_id)
 
     return run
+
+
+def abandon_carried_by(ctx: ServiceContext, carrier: str) -> list[int]:
+    """The server process ``carrier`` has died, and the timers of the commands it carried with
+    it: their operations fail (the device shows the error) and their devices come to rest,
+    as at a restart, while the other processes carry on. The devices it left, by id."""
+    with ctx.db.read() as conn:
+        carried = [
+            device.smartlock_id
+            for device in store.all_devices(conn)
+            if from_document(device.mechanics).carrier == carrier
+        ]
+    left = []
+    for smartlock_id in carried:
+        with ctx.db.transaction() as conn:
+            device = store.lock_device(conn, smartlock_id)
+            if device is None:
+                continue
+            hardware = from_document(device.mechanics)
+            if hardware.carrier != carrier:  # another process took it meanwhile
+                continue
+            operation = hardware.carried_operation
+            if operation is not None and device.operation_id == operation:
+                store.update_device(conn, smartlock_id, {"error": CARRIER_STOPPED})
+                store.release_operation(conn, smartlock_id, operation)
+            now = ctx.clock.now()
+            rested = hardware.with_mechanics(settled(hardware.mechanics), now)
+            rested = replace(rested, motion=None, carrier=None, carried_operation=None)
+            store.update_device(conn, smartlock_id, {"mechanics": to_document(rested)})
+            left.append(smartlock_id)
+    return left

@@ -26,6 +26,13 @@ class Hardware:
     ring_to_open_end: datetime | None = None
     keypad_battery_critical: bool = False
     doorsensor_battery_critical: bool = False
+    # The simulated bridge's bookkeeping, for several server processes sharing the store: the
+    # id of the chain of timed changes the device is carrying out (a chain whose id is no
+    # longer this one was superseded and changes nothing), the process holding the timers of
+    # the device's latest command, and the operation that command carries.
+    motion: str | None = None
+    carrier: str | None = None
+    carried_operation: str | None = None
 
     @classmethod
     def initial(cls, device_type: DeviceType) -> Hardware:

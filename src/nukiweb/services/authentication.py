@@ -3,13 +3,17 @@ front of the store.
 
 Every request authenticates, so this is the hot path: a hit costs one SHA-256 and one dict
 lookup. Changes made through this process (revoking a token, changing a password, editing a
-sub-account's rights) clear the cache at once; changes made by another process (a second
-server instance on the same PostgreSQL, an admin command) are seen after ``ttl`` seconds at most.
+sub-account's rights) clear the cache at once, and so do those made by the other workers of
+the same ``serve --workers``, which share a counter of such changes in memory
+(``share_revocations``); changes made by any other process (a second server instance on the
+same PostgreSQL, an admin command) are seen after ``ttl`` seconds at most.
 """
 
 from __future__ import annotations
 
+import ctypes
 import time
+from multiprocessing.sharedctypes import Synchronized
 
 from nukiweb.clock import Clock
 from nukiweb.domain.errors import Unauthorized
@@ -31,12 +35,26 @@ class TokenCache:
         self._clock = clock
         self._ttl = ttl
         self._entries: dict[str, tuple[float, Caller]] = {}
+        self._revocations: Synchronized[int] | None = None
+        self._shared_count: ctypes._SimpleCData[int] | None = None
+        self._seen = 0
+
+    def share_revocations(self, revocations: Synchronized[int]) -> None:
+        """Count invalidations in ``revocations``, shared memory of the processes of one server,
+        and clear this cache whenever another process has counted one."""
+        self._revocations = revocations
+        # Read without its lock: one aligned word, and a stale read only means one more hit.
+        self._shared_count = revocations.get_obj()
+        self._seen = revocations.value
 
     def authenticate(self, authorization: str | None) -> Caller:
         """The caller behind an ``Authorization: Bearer …`` header value; ``Unauthorized`` for
         a missing, malformed, unknown, revoked or expired token."""
         token = _bearer(authorization)
         digest = token_digest(token)
+        if self._shared_count is not None and self._shared_count.value != self._seen:
+            self._seen = self._shared_count.value
+            self._entries.clear()
         entry = self._entries.get(digest)
         if entry is None or entry[0] < time.monotonic():
             caller = self._load(token, digest)
@@ -51,6 +69,10 @@ class TokenCache:
 
     def invalidate(self) -> None:
         self._entries.clear()
+        if self._revocations is not None:
+            with self._revocations.get_lock():
+                self._revocations.value += 1
+                self._seen = self._revocations.value
 
     def _load(self, token: str, digest: str) -> Caller:
         is_oauth = token.startswith(OAUTH_ACCESS_TOKEN_PREFIX)

@@ -33,14 +33,21 @@ def load_hardware(conn: Connection, smartlock_id: int) -> tuple[Device, Hardware
 
 
 def change_hardware(
-    ctx: ServiceContext, smartlock_id: int, change: Callable[[Hardware], Hardware]
+    ctx: ServiceContext,
+    smartlock_id: int,
+    change: Callable[[Hardware], Hardware],
+    when: Callable[[Hardware], bool] | None = None,
 ) -> Hardware | None:
-    """Applies ``change`` to the device's current hardware in one transaction; ``None`` when the
-    device has been deleted meanwhile."""
+    """Applies ``change`` to the device's current hardware in one transaction, the device
+    locked from its read to its write (another server process may change it too); ``None``
+    when the device has been deleted meanwhile, or when ``when`` refuses its current hardware
+    (the simulator's guard against a superseded chain of changes)."""
     with ctx.db.transaction() as conn:
-        try:
-            device, hardware = load_hardware(conn, smartlock_id)
-        except NotFound:
+        device = store.lock_device(conn, smartlock_id)
+        if device is None:
+            return None
+        hardware = from_document(device.mechanics)
+        if when is not None and not when(hardware):
             return None
         changed = change(hardware)
         now = ctx.clock.now()

@@ -146,8 +146,18 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One transaction: committed when the block ends, rolled back when it raises."""
+        """One transaction: committed when the block ends, rolled back when it raises.
+
+        On SQLite it takes the write lock when it begins (``BEGIN IMMEDIATE``): the sqlite3
+        module would begin the transaction only at the block's first write, so the reads
+        before it would not be part of it, and another server process (``serve --workers``)
+        could write in between (a lost update). Taken first, the lock is waited for
+        (``busy_timeout``) and the block reads and writes one state. On PostgreSQL, a block
+        that computes a change from what it reads locks those rows (``FOR UPDATE``, as
+        ``store.smartlocks.lock_device`` does)."""
         with self.engine.begin() as connection:
+            if not self.is_postgresql:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             yield connection
 
     @contextmanager

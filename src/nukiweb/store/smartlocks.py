@@ -165,6 +165,16 @@ def get_device_by_id(conn: Connection, smartlock_id: int) -> Device | None:
     return None if row is None else _device(row)
 
 
+_LOCK_DEVICE = _SELECT_DEVICE_BY_ID.with_for_update()
+
+
+def lock_device(conn: Connection, smartlock_id: int) -> Device | None:
+    """The device, its row locked until the transaction ends (PostgreSQL; a SQLite write
+    transaction holds the whole file already): for changes computed from what it holds."""
+    row = conn.execute(_LOCK_DEVICE, {"smartlock_id": smartlock_id}).first()
+    return None if row is None else _device(row)
+
+
 def all_devices(conn: Connection) -> list[Device]:
     """Every device of every account: for the simulator's start-up only."""
     return [_device(row) for row in conn.execute(select(*_DEVICE_COLUMNS))]
