@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/run.py [--duration 10] [--connections 32] [--threads 1]
                                       [--repeat 2] [--warmup 2] [--round-trips 200]
-                                      [--database-url postgresql://…] [--json]
+                                      [--database-url postgresql://…] [--workers 1] [--json]
 
 nukiweb's store is a SQLite file in a temp dir, or, with ``--database-url`` naming a PostgreSQL
 server, a scratch database made on that server for the run and dropped after it. Both servers
@@ -50,6 +50,7 @@ STOP_TIMEOUT_S = 10.0  # SIGTERM to exit, then again SIGKILL to exit
 WRK_GRACE_S = 30.0  # on top of --duration: wrk's own start-up, drain and report
 MAX_DURATION_S = 300  # keeps a typo from tying up the machine for hours
 MAX_REPEAT = 20
+MAX_WORKERS = 8
 MAX_ROUND_TRIPS = 100_000
 ROUND_TRIP_TIMEOUT_S = 5.0  # from the POST to the final state; at motor time 0, a few ms
 ROUND_TRIP_WARMUP = 4  # discarded round trips first (none with --warmup 0)
@@ -126,6 +127,7 @@ class Settings:
     round_trips: int
     json: bool
     database_url: str | None = None  # a PostgreSQL server; None: a SQLite file
+    workers: int = 1  # nukiweb's server processes (serve --workers)
 
 
 @dataclass(frozen=True)
@@ -238,6 +240,12 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
         help="a PostgreSQL server (postgresql://USER@HOST:PORT/DB): the run makes a scratch "
         "database there and drops it after (default: a SQLite file in a temp dir)",
     )
+    parser.add_argument(
+        "--workers",
+        type=bounded_int(1, MAX_WORKERS),
+        default=1,
+        help="nukiweb's server processes, as `serve --workers` (default 1)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     if args.database_url and not args.database_url.startswith(("postgresql", "postgres")):
@@ -253,6 +261,7 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
         args.round_trips,
         args.json,
         args.database_url,
+        args.workers,
     )
 
 
@@ -320,7 +329,7 @@ def bare_command(port: int) -> list[str]:
     ]
 
 
-def nukiweb_serve_command(port: int, database_url: str) -> list[str]:
+def nukiweb_serve_command(port: int, database_url: str, workers: int = 1) -> list[str]:
     return [
         *nukiweb_command(),
         "serve",
@@ -331,6 +340,8 @@ def nukiweb_serve_command(port: int, database_url: str) -> list[str]:
         "--database-url",
         database_url,
         "--no-access-log",
+        "--workers",
+        str(workers),
         *INSTANT_DEVICES,
     ]
 
@@ -501,7 +512,7 @@ def start_servers(
     ports = {"bare": free_port(), "nukiweb": free_port()}
     commands = {
         "bare": bare_command(ports["bare"]),
-        "nukiweb": nukiweb_serve_command(ports["nukiweb"], database_url),
+        "nukiweb": nukiweb_serve_command(ports["nukiweb"], database_url, settings.workers),
     }
     probes = {"bare": "/", "nukiweb": "/account"}
     bases: dict[str, str] = {}
@@ -676,6 +687,7 @@ def wrk_line(settings: Settings) -> str:
     return (
         f"wrk -t{settings.threads} -c{settings.connections} -d{settings.duration}s --latency, "
         f"{settings.repeat} run(s) per target, medians shown"
+        + (f", nukiweb with {settings.workers} workers" if settings.workers > 1 else "")
     )
 
 
