@@ -27,10 +27,12 @@ def list_entries(ctx: ServiceContext, caller: Caller, query: LogQuery) -> list[L
 
 def read_page(ctx: ServiceContext, caller: Caller, query: LogQuery) -> list[EntryRow]:
     """``list_entries`` as the store's rows, each the values of a ``LogEntry`` in the order of
-    its fields, in a transaction and on a connection of its own: for a worker thread (see
-    api/smartlock_log.py), where the event loop's reading connection is not to be used."""
+    its fields, in a read-only transaction on a connection of its own: for a worker thread
+    (see api/smartlock_log.py), where the event loop's reading connection is not to be used.
+    A snapshot, not a write transaction: on SQLite that would take the write lock, and make
+    log readers wait for each other and for every write."""
     _check_limit(query)
-    with ctx.db.transaction() as conn:
+    with ctx.db.snapshot() as conn:
         return _page(conn, caller, query)
 
 
