@@ -6,12 +6,14 @@ carried is failed and brought to rest by ``abandon_carried_by``, and nothing els
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from nukiweb.bridges.simulated import CARRIER_STOPPED, SUPERSEDED, abandon_carried_by
 from nukiweb.secretbox import SecretBox
 from nukiweb.store import smartlocks as store
+from tests.api.test_authorizations import confirmed_auth, get_auth
 from tests.contract.validation import ContractValidator
 from tests.devices import MOTOR_TIME, act, add_device, advance, logs, simulate, state
 from tests.support import (
@@ -170,3 +172,28 @@ def test_what_a_dead_process_carried_is_failed_and_at_rest_and_nothing_else(
     advance(a, 60)  # the dead process's timers, were they to fire, change nothing
     assert state(b, moving)["state"] == LOCKED
     assert [(e["action"], e["trigger"]) for e in logs(b, moving)] == [(2, WEB)]
+
+
+def test_uses_of_a_code_through_both_processes_at_once_all_count(
+    two: tuple[AccountFixture, ApiClient], contract: ContractValidator
+) -> None:
+    """Each use of a keypad code counts one more (``lockCount``), counted by the database: two
+    processes counting from what each read would lose uses."""
+    account, b = two
+    a = account.api
+    lock = add_device(account, 4)
+    simulate(b, lock, "keypad", paired=False)
+    simulate(a, lock, "keypad", paired=True)  # the newest pairing holds, whoever made it
+    code = confirmed_auth(account, lock, "Front door", type=13, code=345678)
+    uses = 24
+
+    def use(through: RunningServer) -> None:
+        client = ApiClient(through, account.token, contract)
+        try:
+            simulate(client, lock, "keypad/code", code=345678)
+        finally:
+            client.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(use, [a.server, b.server] * (uses // 2)))
+    assert get_auth(a, code)["lockCount"] == uses

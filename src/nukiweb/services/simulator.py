@@ -304,10 +304,14 @@ def pair_keypad(ctx: ServiceContext, caller: Caller, smartlock_id: int, paired: 
     if not device_kind(device.type).supports_keypad:
         raise InvalidParameter("paired", paired, "This device takes no keypad.")
     with ctx.db.transaction() as conn:
+        # The configuration as it is now, its row locked: another process may change it.
+        current = store.lock_device(conn, smartlock_id)
+        if current is None:
+            raise NotFound("smartlock", smartlock_id)
         store.update_device(
             conn,
             smartlock_id,
-            {"config": device.config | {"keypadPaired": paired}, "update_date": ctx.clock.now()},
+            {"config": current.config | {"keypadPaired": paired}, "update_date": ctx.clock.now()},
         )
 
 
@@ -383,9 +387,7 @@ def _use(
         _refuse(ctx, device, auth, log_trigger, str(decision.reason), action)
         return
     with ctx.db.transaction() as conn:
-        auth_store.update_authorization(
-            conn, auth.id, {"lock_count": auth.lock_count + 1, "last_active_date": now}
-        )
+        auth_store.count_use(conn, auth.id, now)
     keypad = log_trigger == LogTrigger.KEYPAD
     _simulation(ctx).bridges.send(
         DeviceCommand(

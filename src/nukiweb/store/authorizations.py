@@ -7,6 +7,7 @@ Keypad codes are sealed at rest (``store.keypad_codes``): what reads authorizati
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
@@ -121,6 +122,16 @@ def next_slot(conn: Connection, smartlock_id: int) -> int:
 
 def update_authorization(conn: Connection, auth_id: str, values: dict[str, Any]) -> None:
     conn.execute(update(smartlock_auths).where(smartlock_auths.c.id == auth_id).values(**values))
+
+
+def count_use(conn: Connection, auth_id: str, when: datetime) -> None:
+    """One more use of the authorization, counted by the database: two uses at once (from two
+    server processes) count two."""
+    conn.execute(
+        update(smartlock_auths)
+        .where(smartlock_auths.c.id == auth_id)
+        .values(lock_count=smartlock_auths.c.lock_count + 1, last_active_date=when)
+    )
 
 
 def claim(conn: Connection, auth_id: str, operation_id: str, pending: str) -> bool:
