@@ -62,8 +62,12 @@ class AsyncReaders:
         return fresh
 
     @property
-    def open_connections(self) -> int:
-        return sum(not connection.closed for connection in self._all)
+    def connections(self) -> tuple[AsyncConnection[Any], ...]:
+        return tuple(self._all)
+
+    @property
+    def size(self) -> int:
+        return self._size
 
     async def close(self) -> None:
         for connection in self._all:
