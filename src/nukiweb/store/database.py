@@ -2,7 +2,9 @@
 
 Queries go through SQLAlchemy Core on a synchronous engine and are called inline from the
 event loop: each one is short and indexed, and measured on this project's benchmark a thread
-hand-off per query costs more than the query itself (see bench/README.md).
+hand-off per query costs more than the query itself (see bench/README.md). On PostgreSQL the
+hottest reads are awaited instead, on a few asynchronous connections (``store.async_readers``):
+there the loop would otherwise sit idle for each round trip to the server.
 """
 
 from __future__ import annotations
