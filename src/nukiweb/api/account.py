@@ -29,7 +29,7 @@ router = APIRouter(route_class=CheckedRoute)
 @operation(router, "AccountsResource_get_get", response_model=MyAccount)
 async def get_account(request: Request) -> Response:
     call = authorized(request)
-    return json_response(MyAccount.of(accounts.get_my_account(call.ctx, call.caller)))
+    return json_response(MyAccount.of(await accounts.get_my_account_async(call.ctx, call.caller)))
 
 
 @operation(router, "AccountsResource_post_post", status_code=204)

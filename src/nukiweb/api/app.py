@@ -52,6 +52,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ctx.db.keep_reader()  # on the event loop's thread, where requests read
+        await ctx.db.open_async_readers()
         # The ~145,000 objects of the modules, routes and models made at start-up live as long
         # as the process: out of the cyclic collector's reach, a full collection walks the
         # few thousand made since instead of all of them (measured: 190-255 ms → under 10 ms
@@ -65,6 +66,7 @@ def create_app(
         ctx.on_event = None
         await worker.stop()
         await delivering
+        await ctx.db.close_async_readers()
         ctx.db.release_reader()
 
     app = FastAPI(

@@ -47,7 +47,7 @@ async def list_smartlocks(
 ) -> Response:
     call = authorized(request)
     now = call.ctx.clock.now()
-    return json_body_response(_DOCUMENTS.listing(call.ctx, call.caller, authId, type, now))
+    return json_body_response(await _DOCUMENTS.listing(call.ctx, call.caller, authId, type, now))
 
 
 @operation(router, "SmartlocksResource_put_put", response_model=Smartlock)
@@ -72,7 +72,7 @@ async def create_smartlock(request: Request, body: SmartlockCreate) -> Response:
 async def get_smartlock(request: Request, smartlockId: SmartlockId) -> Response:
     call = authorized(request)
     now = call.ctx.clock.now()
-    return json_body_response(_DOCUMENTS.one(call.ctx, call.caller, smartlockId, now))
+    return json_body_response(await _DOCUMENTS.one(call.ctx, call.caller, smartlockId, now))
 
 
 @operation(router, "SmartlockResource_post_post", status_code=204)

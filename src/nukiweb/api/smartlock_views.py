@@ -87,7 +87,7 @@ class SmartlockDocuments:
         self._max_entries = max_entries
         self._kept: dict[int, _Kept] = {}
 
-    def listing(
+    async def listing(
         self,
         ctx: ServiceContext,
         caller: Caller,
@@ -97,7 +97,7 @@ class SmartlockDocuments:
     ) -> bytes:
         """``GET /smartlock`` as JSON: one query for the revisions, one more for the devices
         whose document is not kept at their revision."""
-        revisions = smartlocks.device_revisions(ctx, caller, auth_id, device_type)
+        revisions = await smartlocks.device_revisions_async(ctx, caller, auth_id, device_type)
         bodies: dict[int, bytes | None] = {
             smartlock_id: self._body(smartlock_id, revision) for smartlock_id, revision in revisions
         }
@@ -108,10 +108,12 @@ class SmartlockDocuments:
         # A device deleted between the two queries has no body, and is not listed.
         return b"[" + b",".join(body for body in bodies.values() if body is not None) + b"]"
 
-    def one(self, ctx: ServiceContext, caller: Caller, smartlock_id: int, now: datetime) -> bytes:
+    async def one(
+        self, ctx: ServiceContext, caller: Caller, smartlock_id: int, now: datetime
+    ) -> bytes:
         """``GET /smartlock/{smartlockId}`` as JSON; ``NotFound`` for a device the caller's
         account does not have."""
-        revision = smartlocks.device_revision(ctx, caller, smartlock_id)
+        revision = await smartlocks.device_revision_async(ctx, caller, smartlock_id)
         body = self._body(smartlock_id, revision)
         if body is not None:
             return body

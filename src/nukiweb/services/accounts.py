@@ -73,6 +73,18 @@ def get_my_account(ctx: ServiceContext, caller: Caller) -> Account:
     return account
 
 
+async def get_my_account_async(ctx: ServiceContext, caller: Caller) -> Account:
+    """``get_my_account``, awaiting PostgreSQL's answer where the store has asynchronous
+    readers (the event loop serves other requests meanwhile); the same read elsewhere."""
+    readers = ctx.db.async_readers
+    if readers is None:
+        return get_my_account(ctx, caller)
+    account = await store.get_account_async(readers, caller.account_id)
+    if account is None:  # deleted since the token was cached
+        raise NotFound("account", caller.account_id)
+    return account
+
+
 def update_my_account(
     ctx: ServiceContext, caller: Caller, changes: Mapping[str, Any], delete_api_tokens: bool
 ) -> None:

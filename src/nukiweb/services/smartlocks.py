@@ -78,6 +78,27 @@ def device_revisions(
     order: what a reader that keeps devices' views per revision needs to know first."""
     with ctx.db.read() as conn:
         rows = store.device_revisions(conn, caller.owner_account_id)
+    return _listed_revisions(rows, auth_id, device_type)
+
+
+async def device_revisions_async(
+    ctx: ServiceContext,
+    caller: Caller,
+    auth_id: int | None = None,
+    device_type: int | None = None,
+) -> list[tuple[int, int]]:
+    """``device_revisions``, awaiting PostgreSQL's answer where the store has asynchronous
+    readers (the event loop serves other requests meanwhile); the same read elsewhere."""
+    readers = ctx.db.async_readers
+    if readers is None:
+        return device_revisions(ctx, caller, auth_id, device_type)
+    rows = await store.device_revisions_async(readers, caller.owner_account_id)
+    return _listed_revisions(rows, auth_id, device_type)
+
+
+def _listed_revisions(
+    rows: list[tuple[int, int, int, int]], auth_id: int | None, device_type: int | None
+) -> list[tuple[int, int]]:
     return [
         (smartlock_id, revision)
         for smartlock_id, revision, kind, device_auth_id in rows
@@ -90,6 +111,19 @@ def device_revision(ctx: ServiceContext, caller: Caller, smartlock_id: int) -> i
     """The revision of the caller's device; ``NotFound`` as for ``get_device``."""
     with ctx.db.read() as conn:
         revision = store.device_revision(conn, caller.owner_account_id, smartlock_id)
+    return _found_revision(revision, smartlock_id)
+
+
+async def device_revision_async(ctx: ServiceContext, caller: Caller, smartlock_id: int) -> int:
+    """``device_revision``, awaited as ``device_revisions_async`` is."""
+    readers = ctx.db.async_readers
+    if readers is None:
+        return device_revision(ctx, caller, smartlock_id)
+    revision = await store.device_revision_async(readers, caller.owner_account_id, smartlock_id)
+    return _found_revision(revision, smartlock_id)
+
+
+def _found_revision(revision: int | None, smartlock_id: int) -> int:
     if revision is None:
         raise NotFound("smartlock", smartlock_id)
     return revision

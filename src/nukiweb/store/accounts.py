@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from nukiweb.domain.accounts import Account
 from nukiweb.domain.errors import Conflict
 from nukiweb.domain.rights import Rights
+from nukiweb.store.async_readers import AsyncReaders
 from nukiweb.store.hot import HotQuery
 from nukiweb.store.schema import accounts
 
@@ -62,7 +63,17 @@ _ACCOUNT_FIELDS = [column.name for column in _ACCOUNT_COLUMNS]
 
 def get_account(conn: Connection, account_id: int) -> Account | None:
     """Every authenticated ``GET /account`` reads this: through the thin path."""
-    row = _HOT_ACCOUNT.first(conn, {"account_id": account_id})
+    return _hot_account(_HOT_ACCOUNT.first(conn, {"account_id": account_id}))
+
+
+async def get_account_async(readers: AsyncReaders, account_id: int) -> Account | None:
+    """``get_account`` awaited on PostgreSQL's asynchronous readers."""
+    async with readers.read() as conn:
+        row = await _HOT_ACCOUNT.first_async(conn, readers.dialect, {"account_id": account_id})
+    return _hot_account(row)
+
+
+def _hot_account(row: tuple[Any, ...] | None) -> Account | None:
     if row is None:
         return None
     values = dict(zip(_ACCOUNT_FIELDS, row, strict=True))

@@ -2,7 +2,9 @@
 
 Queries go through SQLAlchemy Core on a synchronous engine and are called inline from the
 event loop: each one is short and indexed, and measured on this project's benchmark a thread
-hand-off per query costs more than the query itself (see bench/README.md).
+hand-off per query costs more than the query itself (see bench/README.md). On PostgreSQL the
+hottest reads are awaited instead, on a few asynchronous connections (``store.async_readers``):
+there the loop would otherwise sit idle for each round trip to the server.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
 from nukiweb.secretbox import SecretBox
+from nukiweb.store.async_readers import AsyncReaders
 
 DEFAULT_DATABASE_FILE = "nukiweb.db"
 PRIVATE_FILE = 0o600
@@ -126,6 +129,8 @@ class Database:
     def __init__(self, url: str | URL) -> None:
         self.url = normalise_url(url)
         self._readers = threading.local()
+        # On PostgreSQL, while the server runs: see ``open_async_readers``.
+        self.async_readers: AsyncReaders | None = None
         if self.url.drivername == "sqlite":
             if self.url.database and self.url.database != ":memory:":
                 _owners_only(Path(self.url.database))
@@ -216,6 +221,19 @@ class Database:
             connection.execution_options(isolation_level="AUTOCOMMIT")
             connection.info[_AUTOCOMMIT_READER] = True
         self._readers.connection = connection
+
+    async def open_async_readers(self) -> None:
+        """On PostgreSQL, give the running event loop its asynchronous readers for the hottest
+        reads (``store.async_readers``); on SQLite there are none."""
+        if self.is_postgresql and self.async_readers is None:
+            readers = AsyncReaders(self.engine)
+            await readers.open()
+            self.async_readers = readers
+
+    async def close_async_readers(self) -> None:
+        readers, self.async_readers = self.async_readers, None
+        if readers is not None:
+            await readers.close()
 
     def upgrade(self, secret_box: SecretBox | None = None, revision: str = "head") -> None:
         """Bring the schema to the newest migration (or to ``revision``). Several processes may

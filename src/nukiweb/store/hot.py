@@ -8,10 +8,11 @@ walk, the execution context, the result object. Measured on ``GET /account``: be
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from psycopg import AsyncConnection
 from sqlalchemy import Connection, Select
 from sqlalchemy.engine import Dialect
 
@@ -38,6 +39,33 @@ class HotQuery:
     def all(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         return self._run(conn, params, many=True)
 
+    async def first_async(
+        self, conn: AsyncConnection[Any], dialect: Dialect, params: Mapping[str, Any]
+    ) -> tuple[Any, ...] | None:
+        """``first`` on an asynchronous psycopg connection in autocommit (``AsyncReaders``):
+        the event loop serves other requests while PostgreSQL answers."""
+        rows = await self._run_async(conn, dialect, params, many=False)
+        return rows[0] if rows else None
+
+    async def all_async(
+        self, conn: AsyncConnection[Any], dialect: Dialect, params: Mapping[str, Any]
+    ) -> list[tuple[Any, ...]]:
+        return await self._run_async(conn, dialect, params, many=True)
+
+    async def _run_async(
+        self, conn: AsyncConnection[Any], dialect: Dialect, params: Mapping[str, Any], *, many: bool
+    ) -> list[tuple[Any, ...]]:
+        prepared = self._prepared.get(dialect.name) or self._prepare(dialect)
+        assert prepared.positional is None  # psycopg takes named parameters
+        async with conn.cursor() as cursor:
+            await cursor.execute(prepared.sql, dict(params))
+            if many:
+                rows = await cursor.fetchall()
+            else:
+                row = await cursor.fetchone()
+                rows = [] if row is None else [row]
+        return _decoded(prepared, rows)
+
     def _run(
         self, conn: Connection, params: Mapping[str, Any], *, many: bool
     ) -> list[tuple[Any, ...]]:
@@ -62,16 +90,7 @@ class HotQuery:
             # began one for the SELECT (psycopg) must not keep it open; others ignore this.
             # One in autocommit began none (and a rollback would still cost psycopg a wait).
             driver.rollback()
-        decoders = prepared.decoders
-        if not any(decoders):
-            return [tuple(row) for row in rows]
-        return [
-            tuple(
-                value if decode is None or value is None else decode(value)
-                for decode, value in zip(decoders, row, strict=True)
-            )
-            for row in rows
-        ]
+        return _decoded(prepared, rows)
 
     def _prepare(self, dialect: Dialect) -> _Prepared:
         compiled = self._statement.compile(dialect=dialect)
@@ -83,3 +102,16 @@ class HotQuery:
         prepared = _Prepared(compiled.string, positional, decoders)
         self._prepared[dialect.name] = prepared
         return prepared
+
+
+def _decoded(prepared: _Prepared, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    decoders = prepared.decoders
+    if not any(decoders):
+        return [tuple(row) for row in rows]
+    return [
+        tuple(
+            value if decode is None or value is None else decode(value)
+            for decode, value in zip(decoders, row, strict=True)
+        )
+        for row in rows
+    ]

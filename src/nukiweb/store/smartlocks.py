@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from nukiweb.domain.devices import DeviceType
 from nukiweb.domain.errors import Conflict, NotFound
 from nukiweb.domain.smartlocks import Bridge, Device
+from nukiweb.store.async_readers import AsyncReaders
 from nukiweb.store.hot import HotQuery
 from nukiweb.store.schema import bridges, smartlocks
 
@@ -114,17 +115,38 @@ _SELECT_REVISED_DEVICES = select(smartlocks.c.revision, *_DEVICE_COLUMNS).where(
 def device_revisions(conn: Connection, account_id: int) -> list[tuple[int, int, int, int]]:
     """``(smartlock_id, revision, type, auth_id)`` of each of the account's devices, in the
     order of their ids."""
+    return _revisions(_DEVICE_REVISIONS.all(conn, {"account_id": account_id}))
+
+
+async def device_revisions_async(
+    readers: AsyncReaders, account_id: int
+) -> list[tuple[int, int, int, int]]:
+    """``device_revisions`` awaited on PostgreSQL's asynchronous readers."""
+    async with readers.read() as conn:
+        rows = await _DEVICE_REVISIONS.all_async(conn, readers.dialect, {"account_id": account_id})
+    return _revisions(rows)
+
+
+def _revisions(rows: list[tuple[Any, ...]]) -> list[tuple[int, int, int, int]]:
     return [
         (int(smartlock_id), int(revision), int(kind), int(auth_id))
-        for smartlock_id, revision, kind, auth_id in _DEVICE_REVISIONS.all(
-            conn, {"account_id": account_id}
-        )
+        for smartlock_id, revision, kind, auth_id in rows
     ]
 
 
 def device_revision(conn: Connection, account_id: int, smartlock_id: int) -> int | None:
     """The revision of the account's device; ``None`` when the account has no such device."""
     row = _DEVICE_REVISION.first(conn, {"account_id": account_id, "smartlock_id": smartlock_id})
+    return None if row is None else int(row[0])
+
+
+async def device_revision_async(
+    readers: AsyncReaders, account_id: int, smartlock_id: int
+) -> int | None:
+    """``device_revision`` awaited on PostgreSQL's asynchronous readers."""
+    params = {"account_id": account_id, "smartlock_id": smartlock_id}
+    async with readers.read() as conn:
+        row = await _DEVICE_REVISION.first_async(conn, readers.dialect, params)
     return None if row is None else int(row[0])
 
 
