@@ -68,9 +68,7 @@ def get_account(conn: Connection, account_id: int) -> Account | None:
 
 async def get_account_async(readers: AsyncReaders, account_id: int) -> Account | None:
     """``get_account`` awaited on PostgreSQL's asynchronous readers."""
-    async with readers.read() as conn:
-        row = await _HOT_ACCOUNT.first_async(conn, readers.dialect, {"account_id": account_id})
-    return _hot_account(row)
+    return _hot_account(await _HOT_ACCOUNT.first_async(readers, {"account_id": account_id}))
 
 
 def _hot_account(row: tuple[Any, ...] | None) -> Account | None:

@@ -11,17 +11,19 @@ and nothing they do is committed. SQLite has none: its reads stay synchronous.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, OperationalError
 from sqlalchemy import Engine
 from sqlalchemy.engine import Dialect
 
 # Enough to keep PostgreSQL busy for one event loop on a small machine: more would only queue
 # in the server instead of here.
 DEFAULT_SIZE = 4
+
+T = TypeVar("T")
 
 
 class AsyncReaders:
@@ -45,12 +47,26 @@ class AsyncReaders:
         args, kwargs = self._engine.dialect.create_connect_args(self._engine.url)
         return await AsyncConnection.connect(*args, autocommit=True, **kwargs)
 
+    async def run(self, read: Callable[[AsyncConnection[Any]], Awaitable[T]]) -> T:
+        """``read`` on one of the connections. A read that fails because its connection was
+        lost (PostgreSQL restarted, the connection was cut) runs once more on a new one: a
+        read changes nothing, and its client is not to get a 500 for a connection it never
+        chose. Any other failure is the read's own."""
+        async with self.read() as connection:
+            try:
+                return await read(connection)
+            except OperationalError:
+                if not (connection.closed or connection.broken):
+                    raise
+        async with self.read(fresh=True) as connection:
+            return await read(connection)
+
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection[Any]]:
-        """A connection for reads, while the block runs."""
+    async def read(self, *, fresh: bool = False) -> AsyncIterator[AsyncConnection[Any]]:
+        """A connection for reads, while the block runs; a new one if ``fresh``."""
         connection = await self._idle.get()
         try:
-            if connection.closed or connection.broken:  # the server went away since
+            if fresh or connection.closed or connection.broken:  # the server went away since
                 connection = await self._replace(connection)
             yield connection
         finally:
@@ -59,6 +75,7 @@ class AsyncReaders:
     async def _replace(self, lost: AsyncConnection[Any]) -> AsyncConnection[Any]:
         fresh = await self._connect()  # if this fails, the lost one goes back to be retried
         self._all[self._all.index(lost)] = fresh
+        await lost.close()
         return fresh
 
     @property

@@ -16,6 +16,8 @@ from psycopg import AsyncConnection
 from sqlalchemy import Connection, Select
 from sqlalchemy.engine import Dialect
 
+from nukiweb.store.async_readers import AsyncReaders
+
 
 @dataclass(frozen=True, slots=True)
 class _Prepared:
@@ -40,17 +42,21 @@ class HotQuery:
         return self._run(conn, params, many=True)
 
     async def first_async(
-        self, conn: AsyncConnection[Any], dialect: Dialect, params: Mapping[str, Any]
+        self, readers: AsyncReaders, params: Mapping[str, Any]
     ) -> tuple[Any, ...] | None:
-        """``first`` on an asynchronous psycopg connection in autocommit (``AsyncReaders``):
-        the event loop serves other requests while PostgreSQL answers."""
-        rows = await self._run_async(conn, dialect, params, many=False)
+        """``first`` awaited on PostgreSQL's asynchronous readers (autocommit): the event
+        loop serves other requests while PostgreSQL answers."""
+        rows = await readers.run(
+            lambda conn: self._run_async(conn, readers.dialect, params, many=False)
+        )
         return rows[0] if rows else None
 
     async def all_async(
-        self, conn: AsyncConnection[Any], dialect: Dialect, params: Mapping[str, Any]
+        self, readers: AsyncReaders, params: Mapping[str, Any]
     ) -> list[tuple[Any, ...]]:
-        return await self._run_async(conn, dialect, params, many=True)
+        return await readers.run(
+            lambda conn: self._run_async(conn, readers.dialect, params, many=True)
+        )
 
     async def _run_async(
         self, conn: AsyncConnection[Any], dialect: Dialect, params: Mapping[str, Any], *, many: bool

@@ -122,9 +122,7 @@ async def device_revisions_async(
     readers: AsyncReaders, account_id: int
 ) -> list[tuple[int, int, int, int]]:
     """``device_revisions`` awaited on PostgreSQL's asynchronous readers."""
-    async with readers.read() as conn:
-        rows = await _DEVICE_REVISIONS.all_async(conn, readers.dialect, {"account_id": account_id})
-    return _revisions(rows)
+    return _revisions(await _DEVICE_REVISIONS.all_async(readers, {"account_id": account_id}))
 
 
 def _revisions(rows: list[tuple[Any, ...]]) -> list[tuple[int, int, int, int]]:
@@ -145,8 +143,7 @@ async def device_revision_async(
 ) -> int | None:
     """``device_revision`` awaited on PostgreSQL's asynchronous readers."""
     params = {"account_id": account_id, "smartlock_id": smartlock_id}
-    async with readers.read() as conn:
-        row = await _DEVICE_REVISION.first_async(conn, readers.dialect, params)
+    row = await _DEVICE_REVISION.first_async(readers, params)
     return None if row is None else int(row[0])
 
 
