@@ -3,15 +3,17 @@ response is checked against the vendor's OpenAPI description."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import uvicorn
@@ -173,3 +175,14 @@ def make_account(
     return AccountFixture(
         account.account_id, email, password, value, ApiClient(server, value, validator)
     )
+
+
+T = TypeVar("T")
+
+
+def run_on_a_loop_of_its_own(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """The coroutine ``make`` makes, run to its end on a new event loop in a thread of its own:
+    the test's thread may have a loop running already (Playwright's sync API keeps one while
+    the browser tests' session lasts), and ``asyncio.run`` refuses to start there."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(lambda: asyncio.run(make())).result()

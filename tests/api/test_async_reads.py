@@ -13,7 +13,7 @@ import psycopg
 
 from nukiweb.store.async_readers import DEFAULT_SIZE
 from tests.devices import add_device
-from tests.support import AccountFixture, RunningServer, running_server
+from tests.support import AccountFixture, RunningServer, run_on_a_loop_of_its_own, running_server
 
 CONCURRENT_REQUESTS = 8 * DEFAULT_SIZE
 
@@ -32,7 +32,9 @@ def test_many_concurrent_hot_reads_all_answer(
     assert (readers is not None) == server.ctx.db.is_postgresql
     smartlock_id = add_device(account, 4)
     paths = ["/account", "/smartlock", f"/smartlock/{smartlock_id}"] * CONCURRENT_REQUESTS
-    responses = asyncio.run(_all_at_once(server.base_url, account.token, paths))
+    responses = run_on_a_loop_of_its_own(
+        lambda: _all_at_once(server.base_url, account.token, paths)
+    )
     assert [response.status_code for response in responses] == [200] * len(paths)
     for path, response in zip(paths, responses, strict=True):
         if path == "/account":

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
 from tests.devices import add_device, advance, simulate
-from tests.support import AccountFixture
+from tests.support import AccountFixture, run_on_a_loop_of_its_own
 
 LOG_READERS = 64  # concurrent log requests: four times the connection pool
 ACCOUNT_READERS = 16  # concurrent GET /account alongside them
@@ -47,18 +46,6 @@ async def _crowd(base_url: str, token: str, smartlock_id: int) -> Counter[Answer
     return Counter(answers)
 
 
-def _in_a_thread_of_its_own(base_url: str, token: str, smartlock_id: int) -> Counter[Answer]:
-    """The crowd on an event loop of its own, in a thread of its own: the test's thread may
-    have one running already (a plugin's, or one a test before left set)."""
-
-    def run() -> Counter[Answer]:
-        crowd = _crowd(base_url, token, smartlock_id)
-        return asyncio.run(asyncio.wait_for(crowd, DEADLINE_S))
-
-    with ThreadPoolExecutor(max_workers=1) as thread:
-        return thread.submit(run).result()
-
-
 def test_log_readers_beyond_the_pool_all_answer_and_account_keeps_answering(
     account: AccountFixture,
 ) -> None:
@@ -67,7 +54,11 @@ def test_log_readers_beyond_the_pool_all_answer_and_account_keeps_answering(
     for index in range(6):
         simulate(api, smartlock_id, "door", open=index % 2 == 0)
         advance(api, 1)
-    answers = _in_a_thread_of_its_own(api.server.base_url, account.token, smartlock_id)
+    answers = run_on_a_loop_of_its_own(
+        lambda: asyncio.wait_for(
+            _crowd(api.server.base_url, account.token, smartlock_id), DEADLINE_S
+        )
+    )
     assert answers == {("log", 200, 6): LOG_READERS, ("account", 200, 0): ACCOUNT_READERS}
     # And the server is as it was: a page and the account still answer (and match the spec).
     assert len(api.get("/smartlock/log").json()) == 6

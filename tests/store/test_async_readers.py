@@ -10,6 +10,7 @@ import pytest
 from nukiweb.store.accounts import get_account_async
 from nukiweb.store.async_readers import AsyncReaders
 from nukiweb.store.database import Database
+from tests.support import run_on_a_loop_of_its_own
 
 
 def _database(database_url: str) -> Database:
@@ -41,7 +42,7 @@ def test_reads_beyond_the_connections_wait_for_one(database_url: str) -> None:
             await readers.close()
 
     try:
-        pids = asyncio.run(reads())
+        pids = run_on_a_loop_of_its_own(reads)
     finally:
         database.dispose()
     assert len(pids) == 20
@@ -68,6 +69,6 @@ def test_a_read_whose_connection_went_away_runs_again_on_a_new_one(database_url:
             await readers.close()
 
     try:
-        asyncio.run(reads())
+        run_on_a_loop_of_its_own(reads)
     finally:
         database.dispose()
