@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from run import postgres_database
 from sqlalchemy import Connection, create_engine, func, inspect, select, text
-from sqlalchemy.engine import URL
 
 from nukiweb.domain.devices import DeviceType, device_kind
 from nukiweb.services import accounts, smartlocks
@@ -87,26 +87,8 @@ def scratch_database(
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{scratch}{suffix}").unlink(missing_ok=True)
         return
-    with _postgres_database(url, f"{prefix}_{rows}", keep=keep) as (scratch_url, old):
+    with postgres_database(url, f"{prefix}_{rows}", keep=keep) as (scratch_url, old):
         yield scratch_url, old and _seeded_rows(scratch_url) == rows
-
-
-@contextmanager
-def _postgres_database(server: URL, name: str, *, keep: bool) -> Iterator[tuple[str, bool]]:
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield server.set(database=name).render_as_string(hide_password=False), bool(exists)
-        finally:
-            if not keep:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def _seeded_rows(url: str) -> int | None:

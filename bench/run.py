@@ -37,6 +37,7 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.engine import URL
 
 BENCH_DIR = Path(__file__).resolve().parent
 HOST = "127.0.0.1"  # loopback only: the benchmark never listens on or talks to anything else
@@ -276,16 +277,26 @@ def scratch_store(server_url: str | None, directory: Path) -> Iterator[str]:
         yield f"sqlite:///{directory / 'bench.db'}"
         return
     server = make_url(server_url).set(drivername="postgresql+psycopg")
-    name = f"nukiweb_bench_{secrets.token_hex(6)}"
+    with postgres_database(server, f"nukiweb_bench_{secrets.token_hex(6)}") as (url, _existed):
+        yield url
+
+
+@contextmanager
+def postgres_database(server: URL, name: str, *, keep: bool = False) -> Iterator[tuple[str, bool]]:
+    """The database ``name`` on the PostgreSQL server of ``server``, made unless it exists: its
+    URL, and whether it existed already. Dropped at the end unless ``keep``."""
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
         try:
-            yield server.set(database=name).render_as_string(hide_password=False)
+            yield server.set(database=name).render_as_string(hide_password=False), bool(exists)
         finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            if not keep:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
 
