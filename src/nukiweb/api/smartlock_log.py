@@ -1,12 +1,20 @@
 """Tag SmartlockLog: the activity log of an account's devices, newest first.
 
-A page is read and encoded in a worker thread, on a connection and in a transaction of its
-own: the SQL's wait (SQLite and psycopg let go of the GIL meanwhile) is then off the event loop,
-and however many clients ask for pages, the loop goes on answering every other request (at 128
-connections on a log page, inline pages left GET /account a few dozen answers a second).
-At most ``LOG_READERS`` pages are read at once, fewer than the connection pool holds (8, and 8
-more at need): log readers waiting for their turn hold no connection, and never take those
-the event loop needs. Measured: bench/README.md (Isolation).
+A page's SQL never runs on the event loop: however many clients ask for pages, the loop goes
+on answering every other request (at 128 connections on a log page, inline pages left
+GET /account a few dozen answers a second).
+
+- On PostgreSQL a page is awaited, as JSON that PostgreSQL builds, on an asynchronous
+  connection of its own, one page at a time (``store.logs.ASYNC_READERS``). The server's
+  process is bound to one core: whatever a page costs it, other requests lose, so the work
+  per entry goes to PostgreSQL and the pages' share of the process is bounded.
+- On SQLite, in the process anyway, a page is read and encoded in a worker thread, in a
+  snapshot of its own (sqlite3 lets go of the GIL while SQLite works), at most
+  ``THREAD_READERS`` at once: fewer than the connection pool holds (8, and 8 more at need),
+  so log readers waiting for their turn hold no connection, and never take those the event
+  loop needs.
+
+Measured: bench/README.md (Isolation).
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from nukiweb.services.smartlock_logs import DEFAULT_LIMIT, parse_date
 
 router = APIRouter(route_class=CheckedRoute)
 
-LOG_READERS = 4  # pages read at once, each in a thread on a connection of its own
+THREAD_READERS = 4  # pages read at once in worker threads (SQLite)
 _log_readers: RunVar[CapacityLimiter] = RunVar("log_readers")
 
 
@@ -81,7 +89,10 @@ async def _entries(
         from_date=parse_date(from_date, "fromDate"),
         to_date=parse_date(to_date, "toDate"),
     )
-    body = await to_thread.run_sync(_page, call, dated, limiter=_readers())
+    if smartlock_logs.reads_pages_async(call.ctx):
+        body = await smartlock_logs.read_page_json_async(call.ctx, call.caller, dated)
+    else:
+        body = await to_thread.run_sync(_page, call, dated, limiter=_readers())
     return Response(body, media_type="application/json")
 
 
@@ -95,6 +106,6 @@ def _readers() -> CapacityLimiter:
     try:
         return _log_readers.get()
     except LookupError:
-        limiter = CapacityLimiter(LOG_READERS)
+        limiter = CapacityLimiter(THREAD_READERS)
         _log_readers.set(limiter)
         return limiter

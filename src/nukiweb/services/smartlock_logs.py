@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection
 
-from nukiweb.domain.errors import InvalidParameter
+from nukiweb.domain.errors import InvalidParameter, NotFound
 from nukiweb.domain.identity import Caller
 from nukiweb.domain.smartlocks import LogEntry, LogQuery
 from nukiweb.services.context import ServiceContext
@@ -34,6 +34,24 @@ def read_page(ctx: ServiceContext, caller: Caller, query: LogQuery) -> list[Entr
     _check_limit(query)
     with ctx.db.snapshot() as conn:
         return _page(conn, caller, query)
+
+
+async def read_page_json_async(ctx: ServiceContext, caller: Caller, query: LogQuery) -> bytes:
+    """``read_page`` as the JSON array of ``SmartlockLog`` the API answers, made by the store
+    and awaited on its asynchronous log readers (PostgreSQL, while the server runs:
+    ``reads_pages_async``): no thread, and the event loop serves other requests while
+    PostgreSQL works. Log readers beyond their number wait for one."""
+    readers = ctx.db.async_log_readers
+    assert readers is not None, "only where reads_pages_async"
+    _check_limit(query)
+    page = await log_store.page_json_async(readers, caller.owner_account_id, query)
+    if page is None:
+        raise NotFound("smartlock", query.smartlock_id)
+    return page
+
+
+def reads_pages_async(ctx: ServiceContext) -> bool:
+    return ctx.db.async_log_readers is not None
 
 
 def _check_limit(query: LogQuery) -> None:

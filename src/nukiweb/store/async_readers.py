@@ -11,7 +11,7 @@ and nothing they do is committed. SQLite has none: its reads stay synchronous.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -27,10 +27,14 @@ T = TypeVar("T")
 
 
 class AsyncReaders:
-    def __init__(self, engine: Engine, size: int = DEFAULT_SIZE) -> None:
+    def __init__(
+        self, engine: Engine, size: int = DEFAULT_SIZE, settings: Mapping[str, str] | None = None
+    ) -> None:
         self._engine = engine
         self.dialect: Dialect = engine.dialect
         self._size = size
+        # Run-time parameters of each connection's session (``SET name = value``).
+        self._settings = dict(settings or {})
         self._idle: asyncio.Queue[AsyncConnection[Any]] = asyncio.Queue()
         self._all: list[AsyncConnection[Any]] = []
 
@@ -45,6 +49,10 @@ class AsyncReaders:
         # The engine's own connection arguments: the same server, credentials and type
         # adapters (how JSON is decoded) as every other connection of the store.
         args, kwargs = self._engine.dialect.create_connect_args(self._engine.url)
+        if self._settings:
+            given = [kwargs.get("options", "")]
+            given += [f"-c {name}={value}" for name, value in self._settings.items()]
+            kwargs["options"] = " ".join(option for option in given if option)
         return await AsyncConnection.connect(*args, autocommit=True, **kwargs)
 
     async def run(self, read: Callable[[AsyncConnection[Any]], Awaitable[T]]) -> T:

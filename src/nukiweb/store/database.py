@@ -28,6 +28,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
 from nukiweb.secretbox import SecretBox
+from nukiweb.store import logs as log_store
 from nukiweb.store.async_readers import AsyncReaders
 
 DEFAULT_DATABASE_FILE = "nukiweb.db"
@@ -131,6 +132,7 @@ class Database:
         self._readers = threading.local()
         # On PostgreSQL, while the server runs: see ``open_async_readers``.
         self.async_readers: AsyncReaders | None = None
+        self.async_log_readers: AsyncReaders | None = None
         if self.url.drivername == "sqlite":
             if self.url.database and self.url.database != ":memory:":
                 _owners_only(Path(self.url.database))
@@ -223,17 +225,24 @@ class Database:
         self._readers.connection = connection
 
     async def open_async_readers(self) -> None:
-        """On PostgreSQL, give the running event loop its asynchronous readers for the hottest
-        reads (``store.async_readers``); on SQLite there are none."""
+        """On PostgreSQL, give the running event loop its asynchronous readers: for the hottest
+        reads, and for activity-log pages (``store.async_readers``); on SQLite there are none.
+        Log pages have their own, so that however many clients read them, the hot reads never
+        wait behind a page for a connection; their number bounds the pages read at once."""
         if self.is_postgresql and self.async_readers is None:
             readers = AsyncReaders(self.engine)
+            log_readers = AsyncReaders(
+                self.engine, log_store.ASYNC_READERS, log_store.IN_INDEX_ORDER
+            )
             await readers.open()
-            self.async_readers = readers
+            await log_readers.open()
+            self.async_readers, self.async_log_readers = readers, log_readers
 
     async def close_async_readers(self) -> None:
-        readers, self.async_readers = self.async_readers, None
-        if readers is not None:
-            await readers.close()
+        for readers in (self.async_readers, self.async_log_readers):
+            if readers is not None:
+                await readers.close()
+        self.async_readers = self.async_log_readers = None
 
     def upgrade(self, secret_box: SecretBox | None = None, revision: str = "head") -> None:
         """Bring the schema to the newest migration (or to ``revision``). Several processes may

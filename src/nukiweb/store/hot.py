@@ -46,10 +46,7 @@ class HotQuery:
     ) -> tuple[Any, ...] | None:
         """``first`` awaited on PostgreSQL's asynchronous readers (autocommit): the event
         loop serves other requests while PostgreSQL answers."""
-        rows = await readers.run(
-            lambda conn: self._run_async(conn, readers.dialect, params, many=False)
-        )
-        return rows[0] if rows else None
+        return await readers.run(lambda conn: self.first_on(conn, readers.dialect, params))
 
     async def all_async(
         self, readers: AsyncReaders, params: Mapping[str, Any]
@@ -57,6 +54,13 @@ class HotQuery:
         return await readers.run(
             lambda conn: self._run_async(conn, readers.dialect, params, many=True)
         )
+
+    async def first_on(
+        self, conn: AsyncConnection[Any], dialect: Dialect, params: Mapping[str, Any]
+    ) -> tuple[Any, ...] | None:
+        """``first_async`` on a connection taken already, for a read of several steps."""
+        rows = await self._run_async(conn, dialect, params, many=False)
+        return rows[0] if rows else None
 
     async def _run_async(
         self, conn: AsyncConnection[Any], dialect: Dialect, params: Mapping[str, Any], *, many: bool

@@ -16,17 +16,19 @@ order (the API encodes them without an entry or a model in between).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
+from psycopg import AsyncConnection
 from sqlalchemy import Connection, Select, bindparam, insert, select, tuple_
 from sqlalchemy.engine import Dialect
 
 from nukiweb.domain.smartlocks import LogEntry, LogQuery
+from nukiweb.store.async_readers import AsyncReaders
 from nukiweb.store.hot import HotQuery
-from nukiweb.store.schema import LOG_FILTERS, log_index_rows, smartlock_logs
+from nukiweb.store.schema import LOG_FILTERS, log_index_rows, smartlock_logs, smartlocks
 
 # A page's columns in the order of LogEntry's fields: a row is LogEntry(*row).
 _ENTRY_COLUMNS = [smartlock_logs.c[field.name] for field in fields(LogEntry)]
@@ -36,6 +38,13 @@ EntryRow = tuple[Any, ...]
 
 Position = tuple[datetime, int]
 """Where an entry stands in the log's order: its date, then its ``seq``."""
+
+ASYNC_READERS = 1
+"""Pages read at once on PostgreSQL (``page_json_async``), each on a connection of its own.
+One: a page still costs the event loop about three ``GET /account`` (the request, its
+parameters, the driver's round trips), and with two at once 4 clients looping pages took
+``GET /account`` to two thirds of its pace; with one, three quarters (bench/README.md,
+Isolation). ``--workers`` multiplies them."""
 
 
 def insert_entry(conn: Connection, entry: LogEntry) -> None:
@@ -50,8 +59,8 @@ def query_entries(conn: Connection, account_id: int, query: LogQuery) -> list[Lo
 
 def query_rows(conn: Connection, account_id: int, query: LogQuery) -> list[EntryRow]:
     """``query_entries`` as rows (``EntryRow``), without an entry made for each."""
-    if not all(_fits(value) for value in (query.action, query.account_user_id)):
-        return []  # no entry's: the columns hold 32 bits, and PostgreSQL refuses to compare
+    if not _answerable(query):
+        return []
     cursor = None
     if query.before_id is not None:
         cursor = entry_position(conn, account_id, query.before_id)
@@ -64,12 +73,65 @@ def query_rows(conn: Connection, account_id: int, query: LogQuery) -> list[Entry
     return page.rows(conn, values)
 
 
+async def page_json_async(readers: AsyncReaders, account_id: int, query: LogQuery) -> bytes | None:
+    """``query_rows`` awaited on PostgreSQL's asynchronous readers, as the JSON array of the
+    API's ``SmartlockLog`` documents, which PostgreSQL builds (``_DOCUMENT``): the server's
+    process, bound to one core by the GIL, then does nothing per entry, and the work goes
+    where PostgreSQL runs. None when the query names a device the account does not have.
+
+    Each page is read on one connection, its steps one after the other, so the readers'
+    number is that of the pages read at once. They read in index order for their whole
+    session (``IN_INDEX_ORDER``): they are in autocommit, where a ``SET LOCAL`` would end
+    with its own statement."""
+    dialect = readers.dialect
+
+    async def read(conn: AsyncConnection[Any]) -> bytes | None:
+        if query.smartlock_id is not None:
+            device = {"account_id": account_id, "smartlock_id": query.smartlock_id}
+            if await _DEVICE.first_on(conn, dialect, device) is None:
+                return None
+        if not _answerable(query):
+            return b"[]"
+        cursor = None
+        if query.before_id is not None:
+            entry = {"entry_id": query.before_id, "account_id": account_id}
+            position = await _POSITION.first_on(conn, dialect, entry)
+            if position is None:
+                return b"[]"
+            cursor = (position[0], position[1])
+        values = _page_values(account_id, query, cursor)
+        shape = _shape(query, values)
+        page = _JSON_PAGES.get(shape) or _prepare_json(dialect, shape)
+        ((document,),) = await page.rows_async(conn, values)
+        return str(document).encode()
+
+    return await readers.run(read)
+
+
+_DEVICE = HotQuery(
+    select(smartlocks.c.smartlock_id).where(
+        smartlocks.c.account_id == bindparam("account_id"),
+        smartlocks.c.smartlock_id == bindparam("smartlock_id"),
+    )
+)
+
+
+def _answerable(query: LogQuery) -> bool:
+    """False when no entry can match: the columns hold 32 bits, and PostgreSQL refuses to
+    compare them with a value beyond."""
+    return all(_fits(value) for value in (query.action, query.account_user_id))
+
+
 _INT32 = range(-(2**31), 2**31)
 
 
 def _fits(value: int | None) -> bool:
     """Whether a 32-bit column can hold ``value`` (None: no filter)."""
     return value is None or value in _INT32
+
+
+IN_INDEX_ORDER = {"enable_sort": "off"}
+"""The session settings of ``read_in_index_order``, for connections that read only pages."""
 
 
 def read_in_index_order(conn: Connection) -> None:
@@ -169,22 +231,31 @@ class _PreparedPage:
     fixed: dict[str, Any]  # values the compiler bound itself (SQLite's OFFSET 0)
 
     def rows(self, conn: Connection, values: dict[str, Any]) -> list[EntryRow]:
+        driver = conn.connection.dbapi_connection
+        assert driver is not None
+        cursor = driver.cursor()
+        try:
+            cursor.execute(self.sql, self._bound(values))
+            return self._decoded(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    async def rows_async(
+        self, conn: AsyncConnection[Any], values: dict[str, Any]
+    ) -> list[EntryRow]:
+        async with conn.cursor() as cursor:
+            await cursor.execute(self.sql, self._bound(values))
+            return self._decoded(await cursor.fetchall())
+
+    def _bound(self, values: dict[str, Any]) -> list[Any] | dict[str, Any]:
         given = (values[name] if name in values else self.fixed[name] for name in self.parameters)
         bound = [
             value if encode is None else encode(value)
             for encode, value in zip(self.encoders, given, strict=True)
         ]
-        driver = conn.connection.dbapi_connection
-        assert driver is not None
-        cursor = driver.cursor()
-        try:
-            if self.positional:
-                cursor.execute(self.sql, bound)
-            else:
-                cursor.execute(self.sql, dict(zip(self.parameters, bound, strict=True)))
-            fetched = cursor.fetchall()
-        finally:
-            cursor.close()
+        return bound if self.positional else dict(zip(self.parameters, bound, strict=True))
+
+    def _decoded(self, fetched: Sequence[Sequence[Any]]) -> list[EntryRow]:
         decoded: list[EntryRow] = []
         for row in fetched:
             columns = list(row)
@@ -201,7 +272,12 @@ _PAGES: dict[tuple[str, _PageShape], _PreparedPage] = {}
 
 
 def _prepare(dialect: Dialect, shape: _PageShape) -> _PreparedPage:
-    statement = _shaped_statement(shape)
+    prepared = _compiled(dialect, _shaped_statement(shape))
+    _PAGES[dialect.name, shape] = prepared
+    return prepared
+
+
+def _compiled(dialect: Dialect, statement: Select[Any]) -> _PreparedPage:
     compiled = statement.compile(dialect=dialect)
     positional = bool(compiled.positiontup)
     parameters = tuple(compiled.positiontup or compiled.binds)
@@ -215,8 +291,52 @@ def _prepare(dialect: Dialect, shape: _PageShape) -> _PreparedPage:
         if (decode := column.type.dialect_impl(dialect).result_processor(dialect, None))
     )
     fixed = dict(compiled.params)
-    prepared = _PreparedPage(compiled.string, parameters, positional, encoders, decoders, fixed)
-    _PAGES[dialect.name, shape] = prepared
+    return _PreparedPage(compiled.string, parameters, positional, encoders, decoders, fixed)
+
+
+# A page as the API's JSON, on PostgreSQL: the fields of the vendor's SmartlockLog schema, in
+# its order, those without a value left out, the date as the vendor writes it (as
+# api/log_views.py writes them from rows; tests/store/test_log_pages.py holds the two equal).
+_OPENER_LOG_FIELDS = (
+    "activeCm",
+    "activeRto",
+    "source",
+    "flagGeoFence",
+    "flagForce",
+    "flagDoorbellSuppression",
+)
+_OPENER_LOG = ", ".join(f"'{name}', page.opener_log->'{name}'" for name in _OPENER_LOG_FIELDS)
+_DOCUMENT = f"""json_strip_nulls(json_build_object(
+    'id', page.id,
+    'smartlockId', page.smartlock_id,
+    'deviceType', page.device_type,
+    'accountUserId', page.account_user_id,
+    'authId', page.auth_id,
+    'name', page.name,
+    'action', page.action,
+    'trigger', page.trigger,
+    'state', page.state,
+    'autoUnlock', page.auto_unlock,
+    'date', to_char(page.date, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'openerLog', CASE json_typeof(page.opener_log) WHEN 'object'
+        THEN json_build_object({_OPENER_LOG}) END,
+    'ajarTimeout', page.ajar_timeout,
+    'source', page.source,
+    'error', page.error
+))::text"""
+_JSON_PAGE = (
+    "SELECT coalesce('[' || string_agg({document}, ',' ORDER BY page.date DESC, page.seq DESC)"
+    " || ']', '[]') FROM ({page}) AS page"
+)
+_JSON_PAGES: dict[_PageShape, _PreparedPage] = {}
+
+
+def _prepare_json(dialect: Dialect, shape: _PageShape) -> _PreparedPage:
+    # The page's rows with their seq, for the aggregate's order (a subquery's is not kept).
+    rows = _compiled(dialect, _shaped_statement(shape).add_columns(smartlock_logs.c.seq))
+    sql = _JSON_PAGE.format(document=_DOCUMENT, page=rows.sql)
+    prepared = replace(rows, sql=sql, decoders=())
+    _JSON_PAGES[shape] = prepared
     return prepared
 
 
