@@ -167,9 +167,8 @@ def serve(
 
     from nukiweb import serving
     from nukiweb.api.app import create_app
-    from nukiweb.bridges.simulated import abandon_carried_by
+    from nukiweb.services import instances
     from nukiweb.services.demo import seed_demo
-    from nukiweb.services.smartlocks import abandon_interrupted_operations
 
     if workers > 1 and manual_clock:
         # Each process would keep a manual clock of its own, and advance only its own.
@@ -192,9 +191,9 @@ def serve(
             sub_accounts=max_sub_accounts,
         ),
     )
-    # Once, before any worker serves: the migrations (above), the secret key file, what the
-    # last run left pending, and the demo account.
-    abandon_interrupted_operations(ctx)
+    # Once, before any worker serves: the migrations (above), the secret key file, what
+    # instances no longer running left in flight, and the demo account.
+    instances.finish_orphans(ctx)
     if demo:
         print_demo(seed_demo(ctx), base_url)
     if workers > 1:
@@ -210,7 +209,7 @@ def serve(
             access_log=access_log,
         )
         supervisor = serving.Supervisor(
-            settings, host, port, workers, on_death=lambda carrier: abandon_carried_by(ctx, carrier)
+            settings, host, port, workers, on_death=lambda carrier: instances.finish(ctx, carrier)
         )
         supervisor.run()
         ctx.db.dispose()

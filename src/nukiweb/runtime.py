@@ -24,11 +24,11 @@ def build_context(
     allow_local_webhooks: bool = False,
     public_url: str = DEFAULT_PUBLIC_URL,
     limits: Limits | None = None,
-    carrier: str | None = None,
+    instance: str | None = None,
 ) -> ServiceContext:
     """A context whose simulated devices move in real time at ``speed``, or only when the
-    manual clock is advanced; a manual clock starts at ``start`` (default: now); ``carrier``
-    names this process's simulated bridges in the store (default: a random name)."""
+    manual clock is advanced; a manual clock starts at ``start`` (default: now); ``instance``
+    names this server instance in the store (default: a random name)."""
     manual: ManualScheduler | None = None
     if manual_clock:
         manual_time = ManualClock(start or SystemClock().now())
@@ -45,7 +45,9 @@ def build_context(
         public_url=public_url,
         limits=limits or Limits(),
     )
-    bridges = SimulatedBridges(ctx, scheduler, speed or SimulationSpeed(), carrier)
+    if instance is not None:
+        ctx.instance = instance
+    bridges = SimulatedBridges(ctx, scheduler, speed or SimulationSpeed())
     ctx.hub.register(SIMULATED, bridges)
     ctx.simulation = Simulation(bridges, manual)
     return ctx

@@ -160,7 +160,7 @@ def serve_worker(
         allow_local_webhooks=settings.allow_local_webhooks,
         public_url=settings.public_url,
         limits=settings.limits,
-        carrier=carrier,
+        instance=carrier,
     )
     ctx.tokens.share_revocations(revocations)
     app = create_app(ctx, simulator_api=settings.simulator_api)

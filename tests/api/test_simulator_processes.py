@@ -1,7 +1,8 @@
 """Simulated hardware shared by two server processes: two servers on one store, each with its own
 timers and manual clock (what two workers of ``serve --workers`` are to each other). A chain of
 timed changes that another process superseded changes nothing more; what a process that died
-carried is failed and brought to rest by ``abandon_carried_by``, and nothing else is."""
+carried is failed, brought to rest and logged as incomplete (``services.instances.finish``),
+and nothing else is; a change it sent that no device confirmed is sent again."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from nukiweb.bridges.simulated import CARRIER_STOPPED, SUPERSEDED, abandon_carried_by
+from nukiweb.bridges.simulated import CARRIER_STOPPED, SUPERSEDED
 from nukiweb.secretbox import SecretBox
+from nukiweb.services import authorizations, instances
 from nukiweb.store import smartlocks as store
-from tests.api.test_authorizations import confirmed_auth, get_auth
+from tests.api.test_authorizations import confirmed_auth, create_auth, get_auth, update_auth
 from tests.contract.validation import ContractValidator
 from tests.devices import MOTOR_TIME, act, add_device, advance, logs, simulate, state
 from tests.support import (
@@ -27,6 +29,7 @@ from tests.support import (
 UNLOCKED, LOCKED, UNLOCKED_LOCK_N_GO = 3, 1, 6
 LOCK_N_GO = 4
 WEB, MANUAL = 4, 1
+SUCCESS, INCOMPLETE = 0, 8
 
 
 @pytest.fixture(scope="module")
@@ -155,9 +158,7 @@ def test_what_a_dead_process_carried_is_failed_and_at_rest_and_nothing_else(
     elsewhere = add_device(account, 4)
     act(b, elsewhere, 1)  # carried by the second process, which lives on
 
-    dead = first.ctx.simulation
-    assert dead is not None
-    left = abandon_carried_by(second.ctx, dead.bridges.carrier)
+    left = instances.finish(second.ctx, first.ctx.instance)
     assert moving in left
     assert elsewhere not in left
     shown = state(b, moving)
@@ -171,7 +172,34 @@ def test_what_a_dead_process_carried_is_failed_and_at_rest_and_nothing_else(
     advance(b, MOTOR_TIME)
     advance(a, 60)  # the dead process's timers, were they to fire, change nothing
     assert state(b, moving)["state"] == LOCKED
-    assert [(e["action"], e["trigger"]) for e in logs(b, moving)] == [(2, WEB)]
+    entries = [(e["action"], e["trigger"], e["state"]) for e in logs(b, moving)]
+    assert entries == [(2, WEB, SUCCESS), (1, WEB, INCOMPLETE)]
+    assert logs(b, moving)[1]["error"] == CARRIER_STOPPED
+
+
+def test_a_change_a_dead_process_sent_is_sent_again_and_confirmed(
+    two: tuple[AccountFixture, ApiClient],
+) -> None:
+    """An authorization change the dead process sent and no device confirmed (the confirmation
+    was one of its timers) does not stay pending: it is sent again, and the device confirms."""
+    account, b = two
+    a = account.api
+    lock = add_device(account, 4)
+    simulate(a, lock, "keypad", paired=True)
+    # Sent by the first process, and never confirmed: its confirmation is a timer of its own.
+    auth = create_auth(account, lock, "Lodger", type=13, code=246813)
+    assert get_auth(b, auth).get("operationId") is not None
+    changes = authorizations.unconfirmed_changes(b.server.ctx)
+    assert auth["id"] in [authorization_id for _bridge, _id, authorization_id, _op in changes]
+    authorizations.send_again(changes)  # onto the second process's (manual) timers
+    advance(b, 0)
+    confirmed = get_auth(b, auth)
+    assert confirmed.get("operationId") is None
+    assert update_auth(b, confirmed, name="Lodger, upstairs") == 204
+    advance(a, 0)  # the first process's own confirmation, late, changes nothing more
+    advance(b, 0)
+    assert get_auth(b, confirmed)["name"] == "Lodger, upstairs"
+    assert get_auth(b, confirmed).get("operationId") is None
 
 
 def test_uses_of_a_code_through_both_processes_at_once_all_count(

@@ -7,6 +7,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
@@ -26,6 +27,7 @@ from nukiweb.api import (
     swagger,
     unimplemented,
 )
+from nukiweb.services import instances
 from nukiweb.services.context import ServiceContext
 from nukiweb.webhooks.addresses import Resolver, resolve_with_system
 from nukiweb.webhooks.delivery import DeliveryWorker
@@ -62,7 +64,16 @@ def create_app(
         worker = DeliveryWorker(ctx, resolve=webhook_resolver or resolve_with_system)
         ctx.on_event = worker.wake
         delivering = asyncio.create_task(worker.run())
+        # Under a lease before it holds anything (services/instances.py); changes that an
+        # instance now gone sent and no device confirmed are sent again.
+        await to_thread.run_sync(instances.join, ctx)
+        await instances.send_unconfirmed_again(ctx)
+        stopping = asyncio.Event()
+        leasing = asyncio.create_task(instances.keep_lease(ctx, stopping))
         yield
+        stopping.set()
+        await leasing
+        await to_thread.run_sync(instances.leave, ctx)
         ctx.on_event = None
         await worker.stop()
         await delivering

@@ -15,26 +15,25 @@ device, is released with an error instead of hanging. Superseded in this process
 are cancelled at once.
 
 The store also says which process carries the device's latest command and its operation
-(``Hardware.carrier``, ``carried_operation``): when a server process dies, its timers die with
-it, and ``abandon_carried_by`` (run by the supervisor that saw it die) fails its operations and
-brings its devices to rest, as a restart does for a single process
-(``services.smartlocks.abandon_interrupted_operations``), without touching what the other
-processes carry.
+(``Hardware.carrier``, ``carried_operation``, ``carried_command``), and which process holds the
+device's operation: when a server process dies, its timers die with it, and ``abandon`` (run by
+whichever instance finds it gone: services/instances.py) fails its operations, brings its
+devices to rest and logs what it interrupted, without touching what the other processes carry.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from sqlalchemy import Connection
 
-from nukiweb.bridges.hub import DeviceCommand
+from nukiweb.bridges.hub import AdvancedRequest, DeviceCommand
 from nukiweb.bridges.scheduler import Scheduler, Timer
 from nukiweb.domain.device_state import Hardware, from_document, to_document
 from nukiweb.domain.devices import (
@@ -57,6 +56,7 @@ from nukiweb.domain.smartlocks import Device
 from nukiweb.domain.webhooks import Feature
 from nukiweb.services import device_reports, events
 from nukiweb.services.context import ServiceContext
+from nukiweb.store import instances as instance_store
 from nukiweb.store import smartlocks as store
 
 log = logging.getLogger(__name__)
@@ -115,20 +115,14 @@ class _Chain:
 
 
 class SimulatedBridges:
-    """Every simulated bridge of this process, and the hardware behind them. ``carrier`` names
-    this process in the store (default: a random name)."""
+    """Every simulated bridge of this process, and the hardware behind them; in the store, the
+    process is the carrier named as its server instance (``ServiceContext.instance``)."""
 
-    def __init__(
-        self,
-        ctx: ServiceContext,
-        scheduler: Scheduler,
-        speed: SimulationSpeed,
-        carrier: str | None = None,
-    ) -> None:
+    def __init__(self, ctx: ServiceContext, scheduler: Scheduler, speed: SimulationSpeed) -> None:
         self._ctx = ctx
         self._scheduler = scheduler
         self.speed = speed
-        self.carrier = carrier or secrets.token_hex(6)
+        self.carrier = ctx.instance
         self._chains: dict[int, _Chain] = {}
 
     def send(self, command: DeviceCommand) -> None:
@@ -180,6 +174,7 @@ class SimulatedBridges:
                 motion=motion or hardware.motion,
                 carrier=self.carrier,
                 carried_operation=command.operation_id,
+                carried_command=_carried(command),
             )
         if recorded == hardware:
             return
@@ -384,32 +379,93 @@ def _logged(smartlock_id: int, callback: Callable[[], object]) -> Callable[[], N
     return run
 
 
-def abandon_carried_by(ctx: ServiceContext, carrier: str) -> list[int]:
-    """The server process ``carrier`` has died, and the timers of the commands it carried with
-    it: their operations fail (the device shows the error) and their devices come to rest,
-    as at a restart, while the other processes carry on. The devices it left, by id."""
+def abandon(ctx: ServiceContext, gone: Callable[[str | None], bool]) -> list[int]:
+    """Finishes what server instances that are ``gone`` (by name; None: no instance named)
+    left in flight, as the hardware would be seen to: an operation one of them held fails
+    (the device's ``error`` says it was interrupted; an Advanced API request gets its
+    webhook), a device one of them was moving comes to rest where the movement was heading,
+    and what was interrupted is logged as incomplete. The devices it touched, by id."""
     with ctx.db.read() as conn:
-        carried = [
-            device.smartlock_id
-            for device in store.all_devices(conn)
-            if from_document(device.mechanics).carrier == carrier
-        ]
+        moved = [id_ for id_, carrier in instance_store.carriers(conn) if gone(carrier)]
+        held = [id_ for id_, holder in instance_store.held_operations(conn) if gone(holder)]
     left = []
-    for smartlock_id in carried:
+    for smartlock_id in dict.fromkeys(moved + held):
         with ctx.db.transaction() as conn:
-            device = store.lock_device(conn, smartlock_id)
-            if device is None:
-                continue
-            hardware = from_document(device.mechanics)
-            if hardware.carrier != carrier:  # another process took it meanwhile
-                continue
-            operation = hardware.carried_operation
-            if operation is not None and device.operation_id == operation:
-                store.update_device(conn, smartlock_id, {"error": CARRIER_STOPPED})
-                store.release_operation(conn, smartlock_id, operation)
-            now = ctx.clock.now()
-            rested = hardware.with_mechanics(settled(hardware.mechanics), now)
-            rested = replace(rested, motion=None, carrier=None, carried_operation=None)
-            store.update_device(conn, smartlock_id, {"mechanics": to_document(rested)})
-            left.append(smartlock_id)
+            if _abandon_device(ctx, conn, smartlock_id, gone):
+                left.append(smartlock_id)
     return left
+
+
+def _abandon_device(
+    ctx: ServiceContext, conn: Connection, smartlock_id: int, gone: Callable[[str | None], bool]
+) -> bool:
+    device = store.lock_device(conn, smartlock_id)
+    if device is None:
+        return False
+    hardware = from_document(device.mechanics)
+    operation = device.operation_id
+    failed = operation is not None and gone(store.operation_holder(conn, smartlock_id))
+    carried = hardware.carrier is not None and gone(hardware.carrier)
+    if not (failed or carried):  # another instance took the device meanwhile
+        return False
+    now = ctx.clock.now()
+    command = hardware.carried_command if carried else None
+    # The carried command is the failed operation's, or the dead instance never got to send
+    # the operation to the device (and has nothing of it to log).
+    its_operation = failed and hardware.carried_operation == operation
+    interrupted = False
+    if carried:
+        rested = settled(hardware.mechanics)
+        interrupted = rested != hardware.mechanics
+        resting = replace(
+            hardware.with_mechanics(rested, now),
+            motion=None,
+            carrier=None,
+            carried_operation=None,
+            carried_command=None,
+        )
+        mechanics = to_document(resting)
+        store.update_device(conn, smartlock_id, {"mechanics": mechanics, "update_date": now})
+        if interrupted:
+            moved = replace(device, mechanics=mechanics, update_date=now)
+            events.emit(
+                ctx, conn, device.account_id, Feature.DEVICE_STATUS,
+                events.device_status(moved, now), smartlock_id,
+            )  # fmt: skip
+    if failed:
+        assert operation is not None
+        store.update_device(conn, smartlock_id, {"error": CARRIER_STOPPED})
+        store.release_operation(conn, smartlock_id, operation)
+    if command is not None and (interrupted or its_operation):
+        device_reports.write_log(
+            ctx,
+            conn,
+            device,
+            name=command["name"],
+            action=command["action"],
+            trigger=command["trigger"],
+            state=int(CompletionState.INCOMPLETE),
+            source=command["source"],
+            error=CARRIER_STOPPED,
+            auth_id=command["auth_id"],
+            account_user_id=command["account_user_id"],
+        )
+        request = command["request"]
+        if its_operation and request is not None:
+            code = device_reports.error_code(CompletionState.INCOMPLETE)
+            device_reports.report_action(ctx, conn, AdvancedRequest(**request), smartlock_id, code)
+    return True
+
+
+def _carried(command: DeviceCommand) -> dict[str, Any]:
+    """What ``abandon`` needs of a command to log and report it as interrupted."""
+    request = command.request
+    return {
+        "action": command.actions[0],
+        "trigger": command.log_trigger,
+        "name": command.actor,
+        "source": command.source,
+        "auth_id": command.auth_id,
+        "account_user_id": command.account_user_id,
+        "request": None if request is None else asdict(request),
+    }

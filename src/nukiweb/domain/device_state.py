@@ -29,10 +29,12 @@ class Hardware:
     # The simulated bridge's bookkeeping, for several server processes sharing the store: the
     # id of the chain of timed changes the device is carrying out (a chain whose id is no
     # longer this one was superseded and changes nothing), the process holding the timers of
-    # the device's latest command, and the operation that command carries.
+    # the device's latest command, the operation that command carries, and what is needed to
+    # log and report its outcome if that process dies first.
     motion: str | None = None
     carrier: str | None = None
     carried_operation: str | None = None
+    carried_command: dict[str, Any] | None = None
 
     @classmethod
     def initial(cls, device_type: DeviceType) -> Hardware:

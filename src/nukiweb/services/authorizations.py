@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from nukiweb.bridges.hub import BridgeConnection
 from nukiweb.domain import authorizations as rules
 from nukiweb.domain.authorizations import AuthorizationFields, AuthorizationUpdate, AuthType
 from nukiweb.domain.errors import InvalidParameter, Locked, NotFound
@@ -214,6 +215,35 @@ def _send(ctx: ServiceContext, deliveries: list[tuple[Device, Authorization]]) -
         connection = None if bridge is None else ctx.hub.connection(bridge)
         if connection is not None and auth.operation_id is not None:
             connection.sync_authorization(device.smartlock_id, auth.id, auth.operation_id)
+
+
+PendingChange = tuple[BridgeConnection, int, str, str]
+"""A change to send again: the bridge connection, the device, the authorization, the
+operation."""
+
+
+def unconfirmed_changes(ctx: ServiceContext) -> list[PendingChange]:
+    """Every change no device has confirmed yet, to be sent again (``send_again``): the instance
+    that sent it may be gone, and a device applies a change once (confirming one again changes
+    nothing, see ``device_reports.confirm_authorization``). A change for a device that cannot
+    be reached now fails, as it would have when first sent."""
+    changes: list[PendingChange] = []
+    with ctx.db.transaction() as conn:
+        for smartlock_id, authorization_id, operation_id in store.pending_changes(conn):
+            device = device_store.get_device_by_id(conn, smartlock_id)
+            bridge = None if device is None else device_store.get_bridge(conn, device.bridge_id)
+            connection = None if bridge is None else ctx.hub.connection(bridge)
+            if connection is None:
+                store.fail_change(conn, authorization_id, operation_id, UNREACHABLE)
+            else:
+                changes.append((connection, smartlock_id, authorization_id, operation_id))
+    return changes
+
+
+def send_again(changes: list[PendingChange]) -> None:
+    """On the event loop, whose timers the simulated devices use."""
+    for connection, smartlock_id, authorization_id, operation_id in changes:
+        connection.sync_authorization(smartlock_id, authorization_id, operation_id)
 
 
 def _claim(conn: Connection, auth: Authorization, pending: str) -> None:

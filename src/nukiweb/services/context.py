@@ -3,6 +3,7 @@ bridge hub through which commands reach devices."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -46,6 +47,9 @@ class ServiceContext:
     limits: Limits = field(default_factory=Limits)
     # Called when an event was written to the outbox: wakes this process's delivery worker.
     on_event: Callable[[], None] | None = None
+    # This server instance's name in the store: what it holds there (operations, the timers of
+    # simulated devices) is under its lease (services/instances.py).
+    instance: str = field(default_factory=lambda: secrets.token_hex(6))
     tokens: TokenCache = field(init=False)
 
     def __post_init__(self) -> None:

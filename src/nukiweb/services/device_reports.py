@@ -78,25 +78,56 @@ def record_log(
         device = store.get_device_by_id(conn, smartlock_id)
         if device is None:
             return None
-        entry = LogEntry(
-            id=new_object_id(),
-            account_id=device.account_id,
-            smartlock_id=smartlock_id,
-            device_type=_log_device_type(device),
+        return write_log(
+            ctx,
+            conn,
+            device,
             name=name,
             action=action,
             trigger=trigger,
             state=state,
-            date=ctx.clock.now(),
             source=source,
             error=error,
             auth_id=auth_id,
             account_user_id=account_user_id,
         )
-        log_store.insert_entry(conn, entry)
-        events.emit(
-            ctx, conn, device.account_id, Feature.DEVICE_LOGS, events.log_entry(entry), smartlock_id
-        )
+
+
+def write_log(
+    ctx: ServiceContext,
+    conn: Connection,
+    device: Device,
+    *,
+    name: str,
+    action: int,
+    trigger: int,
+    state: int,
+    source: int | None = None,
+    error: str | None = None,
+    auth_id: str | None = None,
+    account_user_id: int | None = None,
+) -> LogEntry:
+    """``record_log`` within a transaction that holds the device already."""
+    entry = LogEntry(
+        id=new_object_id(),
+        account_id=device.account_id,
+        smartlock_id=device.smartlock_id,
+        device_type=_log_device_type(device),
+        name=name,
+        action=action,
+        trigger=trigger,
+        state=state,
+        date=ctx.clock.now(),
+        source=source,
+        error=error,
+        auth_id=auth_id,
+        account_user_id=account_user_id,
+    )
+    log_store.insert_entry(conn, entry)
+    events.emit(
+        ctx, conn, device.account_id, Feature.DEVICE_LOGS, events.log_entry(entry),
+        device.smartlock_id,
+    )  # fmt: skip
     return entry
 
 

@@ -29,7 +29,6 @@ from nukiweb.domain.devices import (
 )
 from nukiweb.domain.errors import InvalidParameter, Locked, NotFound
 from nukiweb.domain.identity import Caller
-from nukiweb.domain.lock_physics import settled
 from nukiweb.domain.simple_actions import FirmwareVersion, simple_action
 from nukiweb.domain.smartlocks import Bridge, Device
 from nukiweb.domain.webhooks import Feature
@@ -41,7 +40,6 @@ from nukiweb.store import smartlocks as store
 
 UNREACHABLE = "The device could not be reached: its bridge is offline."
 BUSY_CODE = "45"  # the BLE error an Advanced API webhook reports for a busy device
-INTERRUPTED = "The operation was interrupted: the server stopped before the device answered."
 BRIDGE_FIRMWARE = "2.14.0"
 # Nuki Web's own authorization on every device it manages (Smartlock.authId).
 WEB_AUTH_ID = 1
@@ -302,7 +300,7 @@ def _send(
     ``error``; for an Advanced API request both are its webhook's error code instead."""
     operation_id = str(uuid.uuid4())
     with ctx.db.transaction() as conn:
-        if not store.claim_operation(conn, device.smartlock_id, operation_id):
+        if not store.claim_operation(conn, device.smartlock_id, operation_id, ctx.instance):
             if request is None:
                 raise Locked(
                     f"The smartlock '{device.smartlock_id}' is busy with another operation."
@@ -445,17 +443,3 @@ def _name(name: str) -> str:
     if not name or len(name) > 32:  # noqa: PLR2004 - the length Nuki Web accepts
         raise InvalidParameter("name", name)
     return name
-
-
-def abandon_interrupted_operations(ctx: ServiceContext) -> None:
-    """At start-up: operations in flight when the server stopped will never finish, and
-    movements and timers the simulated hardware had pending are lost. The devices say so,
-    and come to rest, instead of staying busy for ever."""
-    with ctx.db.transaction() as conn:
-        store.release_all_operations(conn, INTERRUPTED)
-        for device in store.all_devices(conn):
-            hardware = from_document(device.mechanics)
-            rested = settled(hardware.mechanics)
-            if rested != hardware.mechanics:
-                resting = hardware.with_mechanics(rested, ctx.clock.now())
-                store.update_device(conn, device.smartlock_id, {"mechanics": to_document(resting)})

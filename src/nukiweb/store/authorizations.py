@@ -145,6 +145,29 @@ def claim(conn: Connection, auth_id: str, operation_id: str, pending: str) -> bo
     return result.rowcount == 1
 
 
+def pending_changes(conn: Connection) -> list[tuple[int, str, str]]:
+    """``(smartlock_id, authorization id, operation_id)`` of every change a device has not
+    confirmed yet."""
+    rows = conn.execute(
+        select(smartlock_auths.c.smartlock_id, smartlock_auths.c.id, smartlock_auths.c.operation_id)
+        .where(smartlock_auths.c.operation_id.is_not(None))
+        .order_by(smartlock_auths.c.smartlock_id)
+    )
+    return [
+        (int(smartlock_id), auth_id, operation_id) for smartlock_id, auth_id, operation_id in rows
+    ]
+
+
+def fail_change(conn: Connection, auth_id: str, operation_id: str, error: str) -> None:
+    """The pending change ``operation_id`` ends unconfirmed, with ``error``, if it is still the
+    authorization's pending one."""
+    conn.execute(
+        update(smartlock_auths)
+        .where(smartlock_auths.c.id == auth_id, smartlock_auths.c.operation_id == operation_id)
+        .values(operation_id=None, pending=None, error=error)
+    )
+
+
 def delete_authorization(conn: Connection, auth_id: str) -> None:
     conn.execute(delete(smartlock_auths).where(smartlock_auths.c.id == auth_id))
 

@@ -157,6 +157,9 @@ smartlocks = Table(
     # What the simulator tracks of the device's hardware: the state it reports, battery, door.
     Column("mechanics", JSON, nullable=False),
     Column("operation_id", String(36), nullable=True),
+    # The server instance that took the operation (``instances``): when its lease runs out,
+    # another instance fails the operation instead of leaving the device busy for ever.
+    Column("operation_holder", String(32), nullable=True),
     Column("error", Text, nullable=True),
     Column("creation_date", UTCDateTime, nullable=False),
     Column("update_date", UTCDateTime, nullable=False),
@@ -164,6 +167,16 @@ smartlocks = Table(
     # at one revision holds until it changes. Random, not counted: a device deleted and made
     # again never has a revision its former self had.
     Column("revision", BigInteger, nullable=False, server_default=text("0")),
+)
+
+# The server processes serving this store, each under a lease it renews while it lives
+# (services/instances.py): what an instance whose lease ran out carried, another finishes.
+instances = Table(
+    "instances",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("started", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime, nullable=False),
 )
 
 smartlock_logs = Table(

@@ -18,7 +18,9 @@ from nukiweb.store.async_readers import AsyncReaders
 from nukiweb.store.hot import HotQuery
 from nukiweb.store.schema import bridges, smartlocks
 
-_DEVICE_COLUMNS = [c for c in smartlocks.c if c.name not in ("admin_pin_hash", "revision")]
+_DEVICE_COLUMNS = [
+    c for c in smartlocks.c if c.name not in ("admin_pin_hash", "revision", "operation_holder")
+]
 
 
 def _new_revision() -> int:
@@ -216,13 +218,19 @@ def update_device(conn: Connection, smartlock_id: int, values: dict[str, Any]) -
     )
 
 
-def claim_operation(conn: Connection, smartlock_id: int, operation_id: str) -> bool:
-    """Marks the device busy with ``operation_id`` unless another operation holds it: one
-    conditional UPDATE, so that two concurrent requests cannot both win."""
+def claim_operation(conn: Connection, smartlock_id: int, operation_id: str, holder: str) -> bool:
+    """Marks the device busy with ``operation_id``, held by the server instance ``holder``,
+    unless another operation holds it: one conditional UPDATE, so that two concurrent requests
+    cannot both win."""
     result = conn.execute(
         update(smartlocks)
         .where(smartlocks.c.smartlock_id == smartlock_id, smartlocks.c.operation_id.is_(None))
-        .values(operation_id=operation_id, error=None, revision=_new_revision())
+        .values(
+            operation_id=operation_id,
+            operation_holder=holder,
+            error=None,
+            revision=_new_revision(),
+        )
     )
     return result.rowcount == 1
 
@@ -234,17 +242,15 @@ def release_operation(conn: Connection, smartlock_id: int, operation_id: str) ->
             smartlocks.c.smartlock_id == smartlock_id,
             smartlocks.c.operation_id == operation_id,
         )
-        .values(operation_id=None, revision=_new_revision())
+        .values(operation_id=None, operation_holder=None, revision=_new_revision())
     )
 
 
-def release_all_operations(conn: Connection, error: str) -> None:
-    """At start-up: operations that were in flight when the server stopped will not finish."""
-    conn.execute(
-        update(smartlocks)
-        .where(smartlocks.c.operation_id.is_not(None))
-        .values(operation_id=None, error=error, revision=_new_revision())
+def operation_holder(conn: Connection, smartlock_id: int) -> str | None:
+    holder: str | None = conn.scalar(
+        select(smartlocks.c.operation_holder).where(smartlocks.c.smartlock_id == smartlock_id)
     )
+    return holder
 
 
 def get_admin_pin_hash(conn: Connection, smartlock_id: int) -> str | None:
