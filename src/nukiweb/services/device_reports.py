@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -61,36 +62,12 @@ def change_hardware(
     return changed
 
 
-def record_log(
-    ctx: ServiceContext,
-    smartlock_id: int,
-    *,
-    name: str,
-    action: int,
-    trigger: int,
-    state: int,
-    source: int | None = None,
-    error: str | None = None,
-    auth_id: str | None = None,
-    account_user_id: int | None = None,
-) -> LogEntry | None:
+def record_log(ctx: ServiceContext, smartlock_id: int, **fields: Any) -> LogEntry | None:
+    """``write_log`` (with its fields) in a transaction of its own, for a device known by its
+    id; None if the device has gone."""
     with ctx.db.transaction() as conn:
         device = store.get_device_by_id(conn, smartlock_id)
-        if device is None:
-            return None
-        return write_log(
-            ctx,
-            conn,
-            device,
-            name=name,
-            action=action,
-            trigger=trigger,
-            state=state,
-            source=source,
-            error=error,
-            auth_id=auth_id,
-            account_user_id=account_user_id,
-        )
+        return None if device is None else write_log(ctx, conn, device, **fields)
 
 
 def write_log(
@@ -107,7 +84,7 @@ def write_log(
     auth_id: str | None = None,
     account_user_id: int | None = None,
 ) -> LogEntry:
-    """``record_log`` within a transaction that holds the device already."""
+    """A log entry of the device, and its ``DEVICE_LOGS`` event, in the caller's transaction."""
     entry = LogEntry(
         id=new_object_id(),
         account_id=device.account_id,
