@@ -217,8 +217,8 @@ class SimulatedBridges:
             chain.timer.cancel()
         finishing = [callback for _at, kind, callback in chain.events if kind == _FINISH]
         chain.events.clear()
-        for callback in finishing:
-            _logged(smartlock_id, partial(callback, chain))()
+        for callback in finishing:  # released now, or once the store answers again
+            until_done(self._scheduler, _logged(smartlock_id, partial(callback, chain)))()
 
     def _plans(
         self,
