@@ -13,8 +13,8 @@ served by its own task with a timeout per request, so a slow receiver delays onl
 
 When the store cannot answer (``StoreUnavailable``), the worker waits, longer each time up to a
 bound and with jitter (``Backoff``), and carries on when it answers again: a turn cut short
-records nothing, so its events are sent again then (and its lease, if it could not be
-released, is this instance's to take again at once).
+records nothing more, so the events it had not recorded are sent again then (and its lease, if
+it could not be released, is this instance's to take again at once).
 """
 
 from __future__ import annotations
@@ -172,8 +172,8 @@ class DeliveryWorker:
                     if not released:
                         await self._in_store(partial(self._release, subscriber_id))
         except StoreUnavailable as error:
-            # Nothing of the turn was recorded: the next look at the store, once it answers,
-            # takes the subscriber again, and sends its events again.
+            # What the turn had not recorded is not lost: the next look at the store, once it
+            # answers, takes the subscriber again and sends those events again.
             log.warning(
                 "webhook delivery to subscriber %s paused: the store is unavailable (%s)",
                 subscriber_id,
