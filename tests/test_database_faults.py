@@ -160,7 +160,7 @@ def test_a_database_out_of_reach_is_503_and_nothing_is_lost(
         simulate(api, smartlock_id, "door", open=True)
         advance(api, 1)
         first = hook.wait_for_attempts(1)[0]
-        wait_until(lambda: _subscriber_failures(server) == 1)
+        wait_until(lambda: _subscriber_failures(server) >= 1)
 
         proxy.cut()
         headers = {"Authorization": f"Bearer {account.token}"}
