@@ -137,9 +137,12 @@ def _unavailable(response: httpx.Response) -> None:
     assert 1 <= int(response.headers["Retry-After"]) <= 30
 
 
-def _subscriber_failures(server: RunningServer) -> int:
+def _subscriber_failures(server: RunningServer, account_id: int) -> int:
+    failures = select(webhook_subscribers.c.failures).where(
+        webhook_subscribers.c.account_id == account_id
+    )
     with server.ctx.db.read() as conn:
-        return int(conn.execute(select(webhook_subscribers.c.failures)).scalars().one())
+        return int(conn.execute(failures).scalar_one())
 
 
 def test_a_database_out_of_reach_is_503_and_nothing_is_lost(
@@ -160,7 +163,7 @@ def test_a_database_out_of_reach_is_503_and_nothing_is_lost(
         simulate(api, smartlock_id, "door", open=True)
         advance(api, 1)
         first = hook.wait_for_attempts(1)[0]
-        wait_until(lambda: _subscriber_failures(server) >= 1)
+        wait_until(lambda: _subscriber_failures(server, account.account_id) >= 1)
 
         proxy.cut()
         headers = {"Authorization": f"Bearer {account.token}"}
