@@ -26,7 +26,7 @@ from nukiweb.secretbox import SecretBox
 from nukiweb.services import accounts, api_keys
 from nukiweb.services.context import ServiceContext
 from nukiweb.serving import server_config
-from nukiweb.store.database import Database
+from nukiweb.store.database import SQLITE_BUSY_TIMEOUT, Database
 from nukiweb.webhooks.addresses import Resolver
 from tests.contract.validation import ContractValidator
 
@@ -56,12 +56,14 @@ def running_server(
     webhook_resolver: Resolver | None = None,
     secrets: SecretBox | None = None,
     limits: Limits | None = None,
+    sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT,
 ) -> Iterator[RunningServer]:
     """nukiweb under uvicorn in a thread, on a free loopback port, migrated and ready, configured
     as ``nukiweb serve`` configures it; ``webhook_resolver`` resolves webhooks' host names instead
     of the system's resolver; ``secrets``: the secret key (default: one of its own; servers that
-    share a store share it too)."""
-    database = Database(database_url)
+    share a store share it too); ``sqlite_busy_timeout``: how long a write waits for SQLite's
+    lock."""
+    database = Database(database_url, sqlite_busy_timeout=sqlite_busy_timeout)
     secrets = secrets or SecretBox.ephemeral()
     database.upgrade(secrets)
     port = free_port()

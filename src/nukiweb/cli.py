@@ -17,6 +17,7 @@ from nukiweb.runtime import build_context
 from nukiweb.secretbox import SecretBox
 from nukiweb.services.context import DEFAULT_PUBLIC_URL, ServiceContext
 from nukiweb.store.database import Database, default_url
+from nukiweb.store.faults import StoreUnavailable
 
 app = typer.Typer(
     help="nukiweb: an open, self-hostable implementation of the Nuki Web API.",
@@ -343,6 +344,9 @@ def main() -> None:
         sys.exit(getattr(error, "exit_code", 2))
     except NukiwebError as error:
         typer.echo(f"nukiweb: {error.message}", err=True)
+        sys.exit(1)
+    except StoreUnavailable as error:  # down, or (SQLite) its write lock held too long
+        typer.echo(f"nukiweb: the database is unavailable, try again: {error.reason}", err=True)
         sys.exit(1)
     except (SQLAlchemyError, ValueError, OSError) as error:
         first_line = (

@@ -55,3 +55,7 @@ def test_only_one_instance_holds_a_subscriber(server: RunningServer) -> None:
         assert not outbox.lease(conn, subscriber_id, "instance-a", later, later)
         outbox.release(conn, subscriber_id, "instance-b")
         assert outbox.lease(conn, subscriber_id, "instance-a", later, later)
+    # Its own lease, which it could not release (the store stopped answering), it takes again.
+    with db.transaction() as conn:
+        assert outbox.lease(conn, subscriber_id, "instance-a", later, later + timedelta(seconds=15))
+        assert not outbox.lease(conn, subscriber_id, "instance-b", later, later)

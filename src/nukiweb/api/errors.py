@@ -3,6 +3,10 @@
 The vendor's service is Java (Restlet) and answers errors with a serialised exception:
 ``{"detailMessage": …, "stackTrace": [], "suppressedExceptions": []}`` (vendor-behaviour §1.2).
 nukiweb uses that shape for every error; the stack trace is always empty.
+
+A store that cannot answer now (``store.faults.StoreUnavailable``: the database down or
+restarting, SQLite's write lock held by another process beyond the busy timeout) is no error of
+the client's and no bug: 503 with ``Retry-After``, and one line in the server's log.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from starlette.exceptions import HTTPException
 
 from nukiweb.api.endpoint import check_access
 from nukiweb.domain import errors
+from nukiweb.store.faults import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +44,28 @@ def error_body(message: str) -> dict[str, Any]:
 
 def error_response(status: int, message: str) -> JSONResponse:
     return JSONResponse(error_body(message), status_code=status)
+
+
+# Seconds a client is told to wait when the store cannot answer: about what a PostgreSQL
+# restart or a failover takes, and beyond SQLite's busy timeout.
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_HEADERS = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+UNAVAILABLE_MESSAGE = "The service is temporarily unavailable: please try again shortly."
+
+
+def log_unavailable(request: Request, error: StoreUnavailable) -> None:
+    """One line per request the store could not serve: the reason, never a stack trace (an
+    outage would bury the log in identical ones)."""
+    log.warning(
+        "%s %s: 503, the store is unavailable: %s", request.method, request.url.path, error.reason
+    )
+
+
+def unavailable_response(request: Request, error: StoreUnavailable) -> JSONResponse:
+    log_unavailable(request, error)
+    return JSONResponse(
+        error_body(UNAVAILABLE_MESSAGE), status_code=503, headers=UNAVAILABLE_HEADERS
+    )
 
 
 def status_of(error: errors.NukiwebError) -> int:
@@ -102,12 +129,18 @@ def install(app: FastAPI) -> None:
     async def domain_error(_request: Request, error: errors.NukiwebError) -> JSONResponse:
         return error_response(status_of(error), error.message)
 
+    @app.exception_handler(StoreUnavailable)
+    async def store_unavailable(request: Request, error: StoreUnavailable) -> JSONResponse:
+        return unavailable_response(request, error)
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         try:
             check_access(request)
         except errors.NukiwebError as refused:
             return error_response(status_of(refused), refused.message)
+        except StoreUnavailable as unavailable:  # who is asking could not be looked up
+            return unavailable_response(request, unavailable)
         unknown = unknown_path_id(error)
         if unknown is not None:
             return error_response(404, unknown.message)

@@ -6,11 +6,17 @@ Python reads either into a ``str`` that no UTF-8 encoder, database driver or err
 write, so that whatever touched it later failed. Such text is refused here, where bodies are
 parsed, for every route at once: a JSON body as invalid JSON (400), a form field as an invalid
 parameter. JSON must be UTF-8 (RFC 8259 §8.1); a UTF-8 byte order mark is tolerated.
+
+Every route also runs its request once more when a read lost its database connection under it
+(``store.faults.ConnectionLost``) before the request began any transaction: it has changed
+nothing, and a new connection most likely answers (PostgreSQL restarted, or ended the session).
+A request that began one answers 503 instead (``api.errors``): its writes are not done twice.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -20,6 +26,10 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 
 from nukiweb.domain.errors import InvalidParameter
+from nukiweb.store.database import Attempt
+from nukiweb.store.faults import ConnectionLost
+
+log = logging.getLogger(__name__)
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 # The JSON escape of a surrogate: only text holding one can decode to a lone surrogate.
@@ -82,12 +92,28 @@ class CheckedRequest(Request):
 
 
 class CheckedRoute(APIRoute):
-    """A route whose endpoint and FastAPI's parameter parsing read a ``CheckedRequest``."""
+    """A route whose endpoint and FastAPI's parameter parsing read a ``CheckedRequest``, run
+    once more if a read lost its connection before anything was written."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
 
         async def handle_checked(request: Request) -> Response:
-            return await handle(CheckedRequest(request.scope, request.receive))
+            checked = CheckedRequest(request.scope, request.receive)
+            with Attempt() as first:
+                try:
+                    return await handle(checked)
+                except ConnectionLost as lost:
+                    if first.began_transaction:
+                        raise
+                    log.warning(
+                        "%s %s: a read lost its database connection (%s); running it again",
+                        request.method,
+                        request.url.path,
+                        lost.reason,
+                    )
+            # The same request object: its body, read already, is read from it again.
+            with Attempt():
+                return await handle(checked)
 
         return handle_checked

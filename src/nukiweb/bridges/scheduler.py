@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from nukiweb.clock import ManualClock
+from nukiweb.store.faults import Backoff
 
 
 class Timer(Protocol):
@@ -33,6 +34,19 @@ class LoopScheduler:
         if delay <= 0:
             return loop.call_soon(callback)
         return loop.call_later(delay, callback)
+
+
+def until_done(scheduler: Scheduler, attempt: Callable[[], bool]) -> Callable[[], None]:
+    """``attempt``, run again after a pause (longer each time, up to ``Backoff``'s longest) for
+    as long as it says it is not done: a step of the hardware that needs the store waits for
+    it to come back instead of being lost."""
+    backoff = Backoff()
+
+    def run() -> None:
+        if not attempt():
+            scheduler.call_later(backoff.wait(), run)
+
+    return run
 
 
 @dataclass(order=True)

@@ -34,7 +34,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from nukiweb.bridges.hub import AdvancedRequest, DeviceCommand
-from nukiweb.bridges.scheduler import Scheduler, Timer
+from nukiweb.bridges.scheduler import Scheduler, Timer, until_done
 from nukiweb.domain.device_state import Hardware, from_document, to_document
 from nukiweb.domain.devices import (
     CompletionState,
@@ -58,6 +58,7 @@ from nukiweb.services import device_reports, events
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import instances as instance_store
 from nukiweb.store import smartlocks as store
+from nukiweb.store.faults import Backoff, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,8 @@ class _Chain:
     motion: str | None
     timer: Timer | None = None
     superseded: bool = field(default=False)
+    # While the store cannot answer, the chain waits for it (its next event first).
+    pause: Backoff = field(default_factory=Backoff)
 
 
 class SimulatedBridges:
@@ -196,7 +199,7 @@ class SimulatedBridges:
         confirm = partial(
             device_reports.confirm_authorization, self._ctx, authorization_id, operation_id
         )
-        self._scheduler.call_later(0.0, _logged(smartlock_id, confirm))
+        self._scheduler.call_later(0.0, until_done(self._scheduler, _logged(smartlock_id, confirm)))
 
     def cancel(self, smartlock_id: int) -> None:
         """The device's pending chain in this process is superseded: its timers stop, and the
@@ -209,8 +212,8 @@ class SimulatedBridges:
             chain.timer.cancel()
         finishing = [callback for _at, kind, callback in chain.events if kind == _FINISH]
         chain.events.clear()
-        for callback in finishing:
-            _logged(smartlock_id, partial(callback, chain))()
+        for callback in finishing:  # released now, or once the store answers again
+            until_done(self._scheduler, _logged(smartlock_id, partial(callback, chain)))()
 
     def _plans(
         self,
@@ -305,9 +308,15 @@ class SimulatedBridges:
             # Everything due at this moment runs in one go: no request is served between a
             # device's simultaneous changes (with motor time 0, the whole action).
             while chain.events and chain.events[0][0] <= at:
-                _at, kind, callback = chain.events.pop(0)
-                if kind == _FINISH or not chain.superseded:
-                    _logged(smartlock_id, partial(callback, chain))()
+                event = chain.events.pop(0)
+                _at, kind, callback = event
+                runs = kind == _FINISH or not chain.superseded
+                if runs and not _logged(smartlock_id, partial(callback, chain))():
+                    # The store cannot answer: this event and the rest wait, in order.
+                    chain.events.insert(0, event)
+                    chain.timer = self._scheduler.call_later(chain.pause.wait(), run)
+                    return
+            chain.pause.reset()
             self._next(smartlock_id, chain, at)
 
         chain.timer = self._scheduler.call_later(at - now, run)
@@ -366,15 +375,20 @@ class SimulatedBridges:
         )
 
 
-def _logged(smartlock_id: int, callback: Callable[[], object]) -> Callable[[], None]:
+def _logged(smartlock_id: int, callback: Callable[[], object]) -> Callable[[], bool]:
     """``callback``, whose failure is logged: one failing report must not stop the device's
-    other events."""
+    other events. Whether it is done: not if the store could not answer (to be tried again)."""
 
-    def run() -> None:
+    def run() -> bool:
         try:
             callback()
+        except StoreUnavailable as error:
+            reason = error.reason
+            log.warning("simulated device %s: event waits for the store: %s", smartlock_id, reason)
+            return False
         except Exception:
             log.exception("simulated device %s: event failed", smartlock_id)
+        return True
 
     return run
 

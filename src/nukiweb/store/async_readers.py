@@ -19,6 +19,8 @@ from psycopg import AsyncConnection, OperationalError
 from sqlalchemy import Engine
 from sqlalchemy.engine import Dialect
 
+from nukiweb.store.faults import unavailability
+
 # Enough to keep PostgreSQL busy for one event loop on a small machine: more would only queue
 # in the server instead of here.
 DEFAULT_SIZE = 4
@@ -59,15 +61,22 @@ class AsyncReaders:
         """``read`` on one of the connections. A read that fails because its connection was
         lost (PostgreSQL restarted, the connection was cut) runs once more on a new one: a
         read changes nothing, and its client is not to get a 500 for a connection it never
-        chose. Any other failure is the read's own."""
-        async with self.read() as connection:
-            try:
+        chose. If that fails too, or no connection can be made, ``StoreUnavailable``. Any
+        other failure is the read's own."""
+        try:
+            async with self.read() as connection:
+                try:
+                    return await read(connection)
+                except OperationalError:
+                    if not (connection.closed or connection.broken):
+                        raise
+            async with self.read(fresh=True) as connection:
                 return await read(connection)
-            except OperationalError:
-                if not (connection.closed or connection.broken):
-                    raise
-        async with self.read(fresh=True) as connection:
-            return await read(connection)
+        except OperationalError as error:
+            failure = unavailability(error)
+            if failure is None:
+                raise
+            raise failure from error
 
     @asynccontextmanager
     async def read(self, *, fresh: bool = False) -> AsyncIterator[AsyncConnection[Any]]:

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import stat
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from alembic import command
 from alembic.config import Config
@@ -30,12 +32,20 @@ from sqlalchemy.exc import OperationalError
 from nukiweb.secretbox import SecretBox
 from nukiweb.store import logs as log_store
 from nukiweb.store.async_readers import AsyncReaders
+from nukiweb.store.faults import ConnectionLost, StoreUnavailable, describe, unavailability
 
 DEFAULT_DATABASE_FILE = "nukiweb.db"
 PRIVATE_FILE = 0o600
 PRIVATE_DIRECTORY = 0o700
 # Any fixed 64-bit number: the PostgreSQL advisory lock that serialises concurrent migrations.
 _MIGRATION_LOCK_KEY = 0x6E756B6977656221
+# How long a write waits for another process's SQLite write lock (an admin command's, another
+# worker's) before the store counts as unavailable (a request answers 503).
+SQLITE_BUSY_TIMEOUT = 5.0
+# How long connecting to PostgreSQL may take before the store counts as unavailable, unless the
+# URL says (``connect_timeout``): a server that does not answer at all (a host down, a
+# firewall dropping packets) would otherwise hold a request for the system's TCP timeout.
+POSTGRESQL_CONNECT_TIMEOUT = 5
 
 
 def normalise_url(url: str | URL) -> URL:
@@ -55,12 +65,19 @@ def default_url(data_dir: Path) -> URL:
     return make_url(f"sqlite:///{(data_dir / DEFAULT_DATABASE_FILE).resolve()}")
 
 
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect_listener(busy_timeout: float) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        _on_sqlite_connect(dbapi_connection, busy_timeout)
+
+    return on_connect
+
+
+def _on_sqlite_connect(dbapi_connection: Any, busy_timeout: float) -> None:
     cursor = dbapi_connection.cursor()
     # busy_timeout makes a second process (an admin command while the server runs) wait for the
     # lock instead of failing; first, since switching a new file to WAL takes the lock too.
     # WAL lets readers run while one writer commits.
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -108,6 +125,60 @@ def _begin_immediate(connection: Connection) -> None:
 
 # Marks (in Connection.info) a thread's reading connection that runs in autocommit.
 _AUTOCOMMIT_READER = "nukiweb_autocommit_reader"
+# A poll object watching a kept PostgreSQL reader's socket (in Connection.info).
+_SOCKET_WATCH = "nukiweb_socket_watch"
+
+
+def _closed_by_server(connection: Connection) -> bool:
+    """Whether PostgreSQL has closed this idle connection, told without a round trip: the
+    server writes to a connection that is not running a statement only to say it is going
+    away (a FATAL message, then end of file), so a socket with something to read is one not to
+    use again. (A configuration reload may also announce a changed setting: that costs one
+    needless reconnection.)"""
+    if connection.invalidated:
+        return True
+    driver = connection.connection.dbapi_connection
+    if driver is None or driver.closed:
+        return True
+    watch = connection.info.get(_SOCKET_WATCH)
+    return watch is not None and bool(watch.poll(0))
+
+
+def _lost(connection: Connection) -> bool:
+    """Whether the connection died (SQLAlchemy saw it go, or the driver did): no SQLite
+    connection ever does."""
+    if connection.invalidated or connection.closed:
+        return True
+    driver = connection.connection.dbapi_connection
+    return driver is None or getattr(driver, "closed", False) is True
+
+
+def _raise_unavailable(error: Exception) -> None:
+    """Raises ``error`` as ``StoreUnavailable`` if it is one (connecting failed); returns if not."""
+    failure = unavailability(error)
+    if failure is not None and failure is not error:
+        raise failure from error
+
+
+class Attempt:
+    """What one piece of work that may be run again (an HTTP request) has asked of the store so
+    far, watched while the ``with`` block runs (and what it awaits, or runs in threads): once
+    it has begun a transaction, running it again could do its writes twice."""
+
+    __slots__ = ("_token", "began_transaction")
+
+    def __init__(self) -> None:
+        self.began_transaction = False
+
+    def __enter__(self) -> Self:
+        self._token = _ATTEMPT.set(self)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        _ATTEMPT.reset(self._token)
+
+
+_ATTEMPT: ContextVar[Attempt | None] = ContextVar("nukiweb_store_attempt", default=None)
 
 
 def _transaction_for_set_local(
@@ -127,7 +198,7 @@ def _transaction_for_set_local(
 
 
 class Database:
-    def __init__(self, url: str | URL) -> None:
+    def __init__(self, url: str | URL, *, sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT) -> None:
         self.url = normalise_url(url)
         self._readers = threading.local()
         # On PostgreSQL, while the server runs: see ``open_async_readers``.
@@ -142,9 +213,15 @@ class Database:
                 pool_size=8,
                 max_overflow=8,
             )
-            event.listen(self.engine, "connect", _on_sqlite_connect)
+            event.listen(self.engine, "connect", _sqlite_connect_listener(sqlite_busy_timeout))
         else:
-            self.engine = create_engine(self.url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+            # In the engine's URL, so that the asynchronous readers connect with it too.
+            engine_url = self.url
+            if "connect_timeout" not in engine_url.query:
+                engine_url = engine_url.update_query_dict(
+                    {"connect_timeout": str(POSTGRESQL_CONNECT_TIMEOUT)}
+                )
+            self.engine = create_engine(engine_url, pool_size=8, max_overflow=8, pool_pre_ping=True)
             event.listen(self.engine, "before_cursor_execute", _transaction_for_set_local)
 
     @property
@@ -161,11 +238,25 @@ class Database:
         could write in between (a lost update). Taken first, the lock is waited for
         (``busy_timeout``) and the block reads and writes one state. On PostgreSQL, a block
         that computes a change from what it reads locks those rows (``FOR UPDATE``, as
-        ``store.smartlocks.lock_device`` does)."""
-        with self.engine.begin() as connection:
-            if not self.is_postgresql:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            yield connection
+        ``store.smartlocks.lock_device`` does).
+
+        A store that cannot answer (down, the connection lost, the lock not had within the
+        busy timeout) raises ``StoreUnavailable``. The block is not run again: its connection
+        may have been lost while COMMIT was on its way, and what the block did besides the
+        store (a command sent to a device) would be done twice."""
+        attempt = _ATTEMPT.get()
+        if attempt is not None:
+            attempt.began_transaction = True
+        try:
+            with self.engine.begin() as connection:
+                if not self.is_postgresql:
+                    connection.exec_driver_sql("BEGIN IMMEDIATE")
+                yield connection
+        except Exception as error:
+            failure = unavailability(error)
+            if failure is None or failure is error:
+                raise
+            raise failure from error
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -180,30 +271,124 @@ class Database:
         instead of three (BEGIN, SELECT, ROLLBACK). A statement that sets something for the
         rest of its transaction (``SET LOCAL``) is given one, from that statement to the end of
         the read. SQLite's driver begins no transaction for a SELECT anyway. A nested read gets
-        a connection of its own."""
-        connection: Connection | None = getattr(self._readers, "connection", None)
-        if connection is None or connection.closed or getattr(self._readers, "busy", False):
-            with self.engine.connect() as fresh:
+        a connection of its own.
+
+        A kept connection that PostgreSQL has closed since its last read (a restart, the
+        session ended by an administrator) is replaced before the read runs. One lost while
+        the read runs raises ``ConnectionLost`` (and is replaced at the next read): the read
+        may run again (``api.routing`` runs a request that has written nothing once more). A
+        store that cannot answer at all raises ``StoreUnavailable``."""
+        kept = self._kept_reader()
+        if kept is None:
+            with self._fresh_read() as fresh:
                 yield fresh
             return
         self._readers.busy = True
         try:
-            yield connection
+            yield kept
+        except Exception as error:
+            failure = self._read_failure(error, kept)
+            if failure is error:
+                raise
+            raise failure from error
         finally:
             self._readers.busy = False
+            dropped = getattr(self._readers, "connection", None) is not kept
+            if not dropped:
+                self._end_read(kept)
+
+    @contextmanager
+    def _fresh_read(self) -> Iterator[Connection]:
+        """A read on a pooled connection (checked by the pool before it is handed out)."""
+        try:
+            connection = self.engine.connect()
+        except Exception as error:
+            _raise_unavailable(error)
+            raise
+        with connection:
+            try:
+                yield connection
+            except Exception as error:
+                failure = self._read_failure(error, connection)
+                if failure is error:
+                    raise
+                raise failure from error
+
+    def _read_failure(self, error: Exception, connection: Connection) -> Exception:
+        """What a read that raised ``error`` on ``connection`` raises: ``ConnectionLost`` if the
+        connection died (a kept one is dropped, to be replaced at the next read),
+        ``StoreUnavailable`` if the store cannot answer, else ``error`` itself."""
+        if isinstance(error, StoreUnavailable):  # a nested read's or transaction's
+            return error
+        failure = unavailability(error)
+        if _lost(connection):
+            if getattr(self._readers, "connection", None) is connection:
+                self._drop_reader()
+            elif not connection.invalidated:
+                connection.invalidate()  # the pool is not to hand it out again
+            return ConnectionLost(failure.reason if failure else describe(error))
+        return failure or error
+
+    def _kept_reader(self) -> Connection | None:
+        """The calling thread's kept reading connection, alive as far as can be told without a
+        round trip; ``None`` where the thread keeps none or a read is using it."""
+        readers = self._readers
+        if not getattr(readers, "keep", False) or getattr(readers, "busy", False):
+            return None
+        connection: Connection | None = getattr(readers, "connection", None)
+        if connection is not None and self.is_postgresql and _closed_by_server(connection):
+            self._drop_reader()
+            connection = None
+        if connection is None:
+            connection = self._open_reader()
+        return connection
+
+    def _open_reader(self) -> Connection:
+        try:
+            connection = self.engine.connect()
+        except Exception as error:
+            _raise_unavailable(error)
+            raise
+        if self.is_postgresql:
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            connection.info[_AUTOCOMMIT_READER] = True
+            watch = select.poll()
+            driver = connection.connection.dbapi_connection
+            assert driver is not None
+            watch.register(driver.fileno(), select.POLLIN)
+            connection.info[_SOCKET_WATCH] = watch
+        self._readers.connection = connection
+        return connection
+
+    def _end_read(self, connection: Connection) -> None:
+        """Leaves the kept connection as a read found it; one that cannot be is dropped."""
+        try:
             connection.rollback()
             if connection.info.get(_AUTOCOMMIT_READER):
                 driver = connection.connection.dbapi_connection
                 assert driver is not None
                 if driver.info.transaction_status != TransactionStatus.IDLE:
                     driver.rollback()  # ends the transaction a SET LOCAL began
+        except Exception:
+            if not _lost(connection):
+                raise
+            self._drop_reader()
+
+    def _drop_reader(self) -> None:
+        connection: Connection | None = getattr(self._readers, "connection", None)
+        self._readers.connection = None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.invalidate()
+                connection.close()
 
     @contextmanager
     def snapshot(self) -> Iterator[Connection]:
         """A connection for reads whose statements all see one state of the store: a
         transaction, rolled back when the block ends, that sees what was committed when its
-        first statement ran (REPEATABLE READ on PostgreSQL; SQLite's transactions are so)."""
-        with self.engine.connect() as connection:
+        first statement ran (REPEATABLE READ on PostgreSQL; SQLite's transactions are so).
+        Failures as ``read``'s."""
+        with self._fresh_read() as connection:
             if self.is_postgresql:
                 connection.execution_options(isolation_level="REPEATABLE READ")
                 connection.begin()
@@ -213,16 +398,15 @@ class Database:
             try:
                 yield connection
             finally:
-                connection.rollback()
+                if not _lost(connection):
+                    connection.rollback()
 
     def keep_reader(self) -> None:
         """Give the calling thread (the server's event loop) its long-lived reading
-        connection."""
-        connection = self.engine.connect()
-        if self.is_postgresql:
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-            connection.info[_AUTOCOMMIT_READER] = True
-        self._readers.connection = connection
+        connection (made at its first read if the store cannot be reached now)."""
+        self._readers.keep = True
+        with contextlib.suppress(StoreUnavailable):
+            self._open_reader()
 
     async def open_async_readers(self) -> None:
         """On PostgreSQL, give the running event loop its asynchronous readers: for the hottest
@@ -269,10 +453,12 @@ class Database:
                     connection.invalidate()
 
     def release_reader(self) -> None:
+        self._readers.keep = False
         connection = getattr(self._readers, "connection", None)
         if connection is not None:
-            connection.close()
             self._readers.connection = None
+            with contextlib.suppress(Exception):  # a connection the server closed already
+                connection.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -102,6 +102,9 @@ def due_subscribers(conn: Connection, now: datetime, limit: int) -> list[int]:
 
 
 def lease(conn: Connection, subscriber_id: int, owner: str, now: datetime, until: datetime) -> bool:
+    """Whether ``owner`` now holds the subscriber's lease: one nobody holds, one run out, or
+    its own (one it could not release when the store stopped answering; an owner serves a
+    subscriber with one task at a time)."""
     result = conn.execute(
         update(webhook_subscribers)
         .where(
@@ -109,6 +112,7 @@ def lease(conn: Connection, subscriber_id: int, owner: str, now: datetime, until
             or_(
                 webhook_subscribers.c.lease_until.is_(None),
                 webhook_subscribers.c.lease_until < now,
+                webhook_subscribers.c.lease_owner == owner,
             ),
         )
         .values(lease_owner=owner, lease_until=until)

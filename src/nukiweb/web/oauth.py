@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from http import HTTPStatus
+from typing import Any
 
 from authlib.oauth2 import OAuth2Error
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import Connection
 
+from nukiweb.api.errors import UNAVAILABLE_HEADERS, log_unavailable
 from nukiweb.api.routing import CheckedRoute
 from nukiweb.api.swagger import OAUTH2_REDIRECT_PATH
 from nukiweb.domain.scopes import CONSENT_LABELS, Scope
@@ -21,6 +23,7 @@ from nukiweb.services.oauth import (
     ResourceOwner,
     requested_scopes,
 )
+from nukiweb.store.faults import StoreUnavailable
 from nukiweb.web.pages import (
     SECURITY_HEADERS,
     context_of,
@@ -37,9 +40,28 @@ AUTHORIZE_PATH = "/oauth/authorize"
 TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path
 MAX_FORM_FIELDS = 50
 
+
+class TokenRoute(CheckedRoute):
+    """The token endpoint is not a page: its errors are RFC 6749 JSON, and so is a store that
+    cannot answer (``temporarily_unavailable``, the RFC's word for it)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handle_token(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except StoreUnavailable as error:
+                log_unavailable(request, error)
+                body = {"error": "temporarily_unavailable"}
+                headers = {**UNAVAILABLE_HEADERS, "Cache-Control": "no-store"}
+                return JSONResponse(body, status_code=503, headers=headers)
+
+        return handle_token
+
+
 router = page_router()
-# The token endpoint is not a page: its errors are RFC 6749 JSON.
-token_router = APIRouter(include_in_schema=False, route_class=CheckedRoute)
+token_router = APIRouter(include_in_schema=False, route_class=TokenRoute)
 
 
 @router.get(AUTHORIZE_PATH)

@@ -17,13 +17,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.datastructures import FormData
 
-from nukiweb.api.errors import status_of
+from nukiweb.api.errors import UNAVAILABLE_HEADERS, log_unavailable, status_of
 from nukiweb.api.routing import CheckedRoute
 from nukiweb.domain.errors import NukiwebError
 from nukiweb.secrets import same
 from nukiweb.services import web_sessions
 from nukiweb.services.context import ServiceContext
 from nukiweb.services.web_sessions import SESSION_LIFETIME, WebSession
+from nukiweb.store.faults import StoreUnavailable
 
 SESSION_COOKIE = "nukiweb_session"
 SIGN_IN_PATH = "/web/login"
@@ -79,6 +80,9 @@ class PageRoute(CheckedRoute):
                 return _error_page(request, 403, heading, message)
             except NukiwebError as error:
                 return _error_page(request, status_of(error), "That did not work", error.message)
+            except StoreUnavailable as error:
+                log_unavailable(request, error)
+                return _unavailable_page(request)
 
         return handle_page
 
@@ -96,6 +100,20 @@ def _error_page(request: Request, status_code: int, heading: str, message: str) 
         heading=heading,
         message=message,
     )
+
+
+def _unavailable_page(request: Request) -> HTMLResponse:
+    """503, without the signed-in header (finding the session needs the store)."""
+    page = render(
+        request,
+        "error.html",
+        None,
+        status_code=503,
+        heading="Temporarily unavailable",
+        message="nukiweb cannot reach its database just now. Please try again in a moment.",
+    )
+    page.headers.update(UNAVAILABLE_HEADERS)
+    return page
 
 
 def context_of(request: Request) -> ServiceContext:

@@ -10,6 +10,11 @@ delivered. After ``DEACTIVATE_AFTER_FAILURES`` failures in a row the subscriber 
 until it is reactivated. A crash before a batch is recorded sends its events again (at most
 ``RECORD_EVERY``): receivers drop duplicates by their ``X-Nuki-Event-Id``. Each subscriber is
 served by its own task with a timeout per request, so a slow receiver delays only itself.
+
+When the store cannot answer (``StoreUnavailable``), the worker waits, longer each time up to a
+bound and with jitter (``Backoff``), and carries on when it answers again: a turn cut short
+records nothing more, so the events it had not recorded are sent again then (and its lease, if
+it could not be released, is this instance's to take again at once).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from nukiweb.domain.readers import readable_features
 from nukiweb.secrets import new_object_id
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import outbox
+from nukiweb.store.faults import Backoff, StoreUnavailable
 from nukiweb.store.readers import reader_grant
 from nukiweb.store.webhooks import NOTIFICATION, insert_logs
 from nukiweb.webhooks.addresses import Resolver, UnsafeAddress, resolve_with_system
@@ -103,15 +109,28 @@ class DeliveryWorker:
         self._loop.call_soon_threadsafe(self._woken.set)
 
     async def run(self) -> None:
+        outage = Backoff()
         while not self._stopping.is_set():
+            wait = self._poll
             try:
                 self._start_due()
                 self._prune_now_and_then()
+            except StoreUnavailable as error:
+                wait = outage.wait()
+                log.warning(
+                    "webhook delivery: the store is unavailable (%s): looking again in %.1f s",
+                    error.reason,
+                    wait,
+                )
             except Exception:
                 log.exception("webhook delivery: a turn failed")
+            else:
+                if outage.failures:
+                    log.warning("webhook delivery: the store answers again")
+                outage.reset()
             # Woken by a new event, by a retry falling due (the poll), or stopped.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._woken.wait(), self._poll)
+                await asyncio.wait_for(self._woken.wait(), wait)
             self._woken.clear()
 
     async def stop(self) -> None:
@@ -152,6 +171,14 @@ class DeliveryWorker:
                 finally:
                     if not released:
                         await self._in_store(partial(self._release, subscriber_id))
+        except StoreUnavailable as error:
+            # What the turn had not recorded is not lost: the next look at the store, once it
+            # answers, takes the subscriber again and sends those events again.
+            log.warning(
+                "webhook delivery to subscriber %s paused: the store is unavailable (%s)",
+                subscriber_id,
+                error.reason,
+            )
         except Exception:
             # The store failed (a delivery's own failures are recorded, not raised): not woken
             # again, the next poll looks again, so a store that keeps failing is not hammered.
@@ -271,6 +298,8 @@ class DeliveryWorker:
         stored, the outcomes are recorded without them."""
         try:
             held = self._record_outcomes(turn, last=last, keep_log=True)
+        except StoreUnavailable:
+            raise  # nothing can be stored now: the turn ends, its events are sent again
         except Exception:
             log.exception("webhook log of subscriber %s not stored", turn.subscriber.id)
             held = self._record_outcomes(turn, last=last, keep_log=False)
