@@ -25,6 +25,7 @@ from nukiweb.bridges.simulated import abandon
 from nukiweb.services import authorizations
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import instances as store
+from nukiweb.store.faults import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +80,14 @@ def finish_orphans(ctx: ServiceContext) -> list[int]:
 
 def leave(ctx: ServiceContext) -> None:
     """A graceful stop: what this instance holds ends now (its timers stop with it) rather than
-    when its lease would run out."""
-    finish(ctx, ctx.instance)
+    when its lease would run out — or then, if the store cannot answer now."""
+    try:
+        finish(ctx, ctx.instance)
+    except StoreUnavailable as unavailable:
+        log.warning(
+            "instance %s: stopping without finishing its work (another will, once its lease "
+            "runs out): %s", ctx.instance, unavailable.reason,
+        )  # fmt: skip
 
 
 async def send_unconfirmed_again(ctx: ServiceContext) -> None:
@@ -98,6 +105,8 @@ async def keep_lease(ctx: ServiceContext, stopping: asyncio.Event) -> None:
         try:
             if await to_thread.run_sync(renew, ctx):
                 await send_unconfirmed_again(ctx)
+        except StoreUnavailable as unavailable:
+            log.warning("instance %s: lease not renewed: %s", ctx.instance, unavailable.reason)
         except Exception:
             log.exception("instance %s: renewing its lease failed", ctx.instance)
         with contextlib.suppress(TimeoutError):
