@@ -17,6 +17,7 @@ No timing assertions: every wait is bounded polling with a generous deadline.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import subprocess
 import sys
@@ -36,6 +37,7 @@ from nukiweb.domain.webhooks import FIRST_RETRY_SECONDS
 from nukiweb.secretbox import SecretBox
 from nukiweb.store.schema import webhook_subscribers
 from tests.contract.validation import ContractValidator
+from tests.databases import POSTGRES_ENV, scratch_postgres_database
 from tests.devices import add_device, advance, simulate
 from tests.support import AccountFixture, RunningServer, make_account, running_server
 from tests.tcp_proxy import TcpProxy, tcp_proxy
@@ -57,9 +59,14 @@ def _account(server: RunningServer, contract: ContractValidator) -> Iterator[Acc
         made.api.close()
 
 
-def _postgresql_only(database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL's sessions and connections: not SQLite's")
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database of the test's own: no other test's server reads its sessions,
+    serves its webhooks, or has its sessions ended."""
+    if not os.environ.get(POSTGRES_ENV):
+        pytest.skip(f"PostgreSQL's sessions and connections: tests need {POSTGRES_ENV}")
+    with scratch_postgres_database() as url:
+        yield url
 
 
 def _no_error_logged(caplog: pytest.LogCaptureFixture) -> None:
@@ -88,10 +95,9 @@ def _terminate_sessions(database_url: str) -> int:
 
 
 def test_sessions_ended_by_postgresql_are_replaced_and_no_request_fails(
-    database_url: str, contract: ContractValidator, caplog: pytest.LogCaptureFixture
+    postgres_url: str, contract: ContractValidator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _postgresql_only(database_url)
-    with running_server(database_url) as server, _account(server, contract) as account:
+    with running_server(postgres_url) as server, _account(server, contract) as account:
         api = account.api
         smartlock_id = add_device(account, 4)
         simulate(api, smartlock_id, "door", open=True)
@@ -109,7 +115,7 @@ def test_sessions_ended_by_postgresql_are_replaced_and_no_request_fails(
         ]
         for _round in range(2):
             for method, path, body in requests:
-                assert _terminate_sessions(database_url) > 0
+                assert _terminate_sessions(postgres_url) > 0
                 # Who the token is, read again: the token cache would otherwise hide the read.
                 server.ctx.tokens.invalidate()
                 response = api.request(method, path, json=body)
@@ -146,11 +152,10 @@ def _subscriber_failures(server: RunningServer, account_id: int) -> int:
 
 
 def test_a_database_out_of_reach_is_503_and_nothing_is_lost(
-    database_url: str, contract: ContractValidator, caplog: pytest.LogCaptureFixture
+    postgres_url: str, contract: ContractValidator, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _postgresql_only(database_url)
     with (
-        _server_behind_a_proxy(database_url) as (server, proxy),
+        _server_behind_a_proxy(postgres_url) as (server, proxy),
         receiver() as hook,
         _account(server, contract) as account,
     ):
