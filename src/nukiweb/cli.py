@@ -210,7 +210,11 @@ def serve(
             access_log=access_log,
         )
         supervisor = serving.Supervisor(
-            settings, host, port, workers, on_death=lambda carrier: instances.finish(ctx, carrier)
+            settings,
+            host,
+            port,
+            workers,
+            on_death=lambda carrier: instances.finish_if_possible(ctx, carrier),
         )
         supervisor.run()
         ctx.db.dispose()

@@ -70,6 +70,17 @@ def finish(ctx: ServiceContext, name: str) -> list[int]:
     return left
 
 
+def finish_if_possible(ctx: ServiceContext, name: str) -> None:
+    """``finish``, for a supervisor that saw its worker die: if the store cannot answer now,
+    the worker's lease will tell the instances once it can."""
+    try:
+        finish(ctx, name)
+    except StoreUnavailable as unavailable:
+        log.warning(
+            "instance %s is gone; its work waits for its lease: %s", name, unavailable.reason
+        )
+
+
 def finish_orphans(ctx: ServiceContext) -> list[int]:
     """At start-up: what no live instance holds is finished — left by an instance that died
     (its lease run out or not) or by a version before leases. The devices, by id."""
