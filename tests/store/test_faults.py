@@ -6,7 +6,6 @@ closed it, without a failed read."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -17,18 +16,6 @@ from sqlalchemy.exc import DBAPIError
 
 from nukiweb.store.database import Attempt, Database
 from nukiweb.store.faults import Backoff, ConnectionLost, StoreUnavailable, unavailability
-
-
-@pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    db.upgrade()
-    db.keep_reader()
-    try:
-        yield db
-    finally:
-        db.release_reader()
-        db.dispose()
 
 
 def _backend_pid(conn: Connection) -> int:

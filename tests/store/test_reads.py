@@ -4,8 +4,6 @@ reader, no transaction left open after a read (and on PostgreSQL none begun for 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import Connection, text
 
@@ -13,18 +11,6 @@ from nukiweb.runtime import build_context
 from nukiweb.services import accounts
 from nukiweb.store.database import Database
 from tests.support import unique_email
-
-
-@pytest.fixture
-def database(database_url: str) -> Iterator[Database]:
-    db = Database(database_url)
-    db.upgrade()
-    db.keep_reader()
-    try:
-        yield db
-    finally:
-        db.release_reader()
-        db.dispose()
 
 
 def _open_transaction(database: Database) -> bool:
