@@ -14,7 +14,7 @@ last run left in flight, the demo account. Then it binds the listening socket an
 workers that all accept on it (the kernel wakes one per connection), each with a context of
 its own built from ``WorkerSettings``: its own connections, token cache, delivery worker and
 simulated bridges. It restarts a worker that dies, after failing the operations the dead one
-carried (``bridges.simulated.abandon_carried_by``); SIGINT or SIGTERM stop every worker
+carried (``services.instances.finish``); SIGINT or SIGTERM stop every worker
 gracefully. uvicorn's own ``--workers`` would do the socket and the restarts too, but not the
 clean-up of what a dead worker carried, and it wants the app as an import string with the
 settings in the environment.
@@ -248,9 +248,7 @@ class Supervisor:
         )
         dead.process.join()
         try:
-            left = self._on_death(dead.carrier)
-            if left:
-                _log.warning("Devices the dead worker left at rest: %s", left)
+            self._on_death(dead.carrier)  # logs the devices it finished
         except Exception:  # noqa: BLE001 - the other workers must go on being supervised
             _log.exception("What the dead worker carried could not be released")
         if time.monotonic() - dead.started < _RESTART_GRACE_SECONDS:
