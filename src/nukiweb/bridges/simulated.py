@@ -65,6 +65,7 @@ log = logging.getLogger(__name__)
 # At equal times, state changes come before the log entry, which comes before the release.
 _STEP, _LOG, _FINISH = 0, 1, 2
 SUPERSEDED = "The operation was interrupted: another action moved the device."
+NOT_SENT = "The operation was not sent: the store could not be reached."
 CARRIER_STOPPED = (
     "The operation was interrupted: the server process carrying it stopped before the device "
     "answered."
@@ -129,7 +130,27 @@ class SimulatedBridges:
         self._chains: dict[int, _Chain] = {}
 
     def send(self, command: DeviceCommand) -> None:
-        self._send(command, after=None)
+        try:
+            self._send(command, after=None)
+        except StoreUnavailable:
+            # The operation was taken, but the device never got the command: it is released
+            # once the store answers again, not held by this live instance for ever.
+            if command.operation_id is not None:
+                release = until_done(self._scheduler, partial(self._release_unsent, command))
+                self._scheduler.call_later(0.0, release)
+            raise
+
+    def _release_unsent(self, command: DeviceCommand) -> bool:
+        assert command.operation_id is not None
+        try:
+            with self._ctx.db.transaction() as conn:
+                device = store.lock_device(conn, command.smartlock_id)
+                if device is not None and device.operation_id == command.operation_id:
+                    store.update_device(conn, command.smartlock_id, {"error": NOT_SENT})
+                    store.release_operation(conn, command.smartlock_id, command.operation_id)
+        except StoreUnavailable:
+            return False
+        return True
 
     def _send(self, command: DeviceCommand, after: str | None) -> None:
         """Plans the command from the device's state and makes it the device's current one, in

@@ -99,6 +99,10 @@ def create(
             _account_user(conn, caller, new.account_user_id)
         for smartlock_id in dict.fromkeys(smartlock_ids):
             device = device_store.owned_device(conn, caller.owner_account_id, smartlock_id)
+            # The device's row stays locked to the end (PostgreSQL; SQLite's write transaction
+            # holds the file): creations on it through other processes wait, and never take
+            # the same slot or keypad code.
+            device_store.lock_device(conn, smartlock_id)
             kind = rules.check_creation(
                 new.type,
                 code=new.code,
