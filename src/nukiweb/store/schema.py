@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -323,6 +324,9 @@ smartlock_auths = Table(
     Column("error", Text, nullable=True),
     # Set when the Advanced API created it: its outcome is reported to that request.
     Column("request_id", String(36), nullable=True),
+    # Set when short-rental automation issued it: for this reservation, or address token.
+    Column("reservation_id", String(24), nullable=True, index=True),
+    Column("address_token_id", String(24), nullable=True, index=True),
     Column("creation_date", UTCDateTime, nullable=False),
     Column("update_date", UTCDateTime, nullable=False),
     UniqueConstraint("smartlock_id", "auth_id"),
@@ -548,4 +552,159 @@ sign_in_failures = Table(
     Column("key_digest", String(64), nullable=False),
     Column("failed_at", UTCDateTime, nullable=False),
     Index("ix_sign_in_failures_key_digest_failed_at", "key_digest", "failed_at"),
+)
+
+# --- short rental ----------------------------------------------------------------------------
+
+# A rental property: the devices that open it, the time zone its check-in and check-out times
+# are local to, and the booking feed it is linked to (``service_id``).
+addresses = Table(
+    "addresses",
+    metadata,
+    Column("address_id", Integer, primary_key=True, autoincrement=True),
+    _account_id(index=True),
+    Column("name", String(100), nullable=False),
+    Column("time_zone", String(64), nullable=False),
+    Column("check_in_time", Integer, nullable=False),  # minutes after midnight, local
+    Column("check_out_time", Integer, nullable=False),
+    Column("settings", JSON(none_as_null=True), nullable=True),
+    Column("service_id", String(32), nullable=True),
+    Column("creation_date", UTCDateTime, nullable=False),
+    Column("update_date", UTCDateTime, nullable=False),
+)
+
+address_smartlocks = Table(
+    "address_smartlocks",
+    metadata,
+    Column(
+        "address_id",
+        Integer,
+        ForeignKey("addresses.address_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "smartlock_id",
+        BigInteger,
+        ForeignKey("smartlocks.smartlock_id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+# An address token: redeemed once by a Nuki account, which then holds app authorizations on the
+# address's devices (``invite_keys``: their ids).
+address_tokens = Table(
+    "address_tokens",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    Column(
+        "address_id",
+        Integer,
+        ForeignKey("addresses.address_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("creation_date", UTCDateTime, nullable=False),
+    Column("redeem_date", UTCDateTime, nullable=True),
+    Column("redeem_account_id", Integer, nullable=True),
+    Column("redeem_result", String(8), nullable=True),
+    Column("invite_keys", JSON(none_as_null=True), nullable=True),
+)
+
+# A unit of an address (a flat, a room), with its address token.
+address_units = Table(
+    "address_units",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    Column(
+        "address_id",
+        Integer,
+        ForeignKey("addresses.address_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("name", String(100), nullable=False),
+    Column("address_token_id", String(24), nullable=False, unique=True),
+    # Set while the unit is being deleted: its token's authorizations leave the devices first.
+    Column("operation_id", String(36), nullable=True),
+    Column("creation_date", UTCDateTime, nullable=False),
+)
+
+# A booking feed linked to an address: an iCal URL (sealed: it carries the platform's secret),
+# synced periodically; the last sync's outcome is shown on the service.
+booking_feeds = Table(
+    "booking_feeds",
+    metadata,
+    Column("feed_id", Integer, primary_key=True, autoincrement=True),
+    _account_id(index=True),
+    Column("service_id", String(32), nullable=False),
+    Column(
+        "address_id",
+        Integer,
+        ForeignKey("addresses.address_id", ondelete="CASCADE"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("url_box", Text, nullable=False),
+    Column("url_host", String(253), nullable=False),
+    Column("creation_date", UTCDateTime, nullable=False),
+    Column("sync_date", UTCDateTime, nullable=True),
+    Column("sync_error", Text, nullable=True),
+)
+
+# A booking at an address, from its feed (or the simulator): the guest's access follows it.
+reservations = Table(
+    "reservations",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    _account_id(),
+    Column(
+        "address_id",
+        Integer,
+        ForeignKey("addresses.address_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    # The booking's key at its source (the iCal event's UID).
+    Column("uid", String(255), nullable=False),
+    Column("service_id", String(32), nullable=True),
+    Column("name", String(100), nullable=False),
+    Column("email", String(254), nullable=True),
+    Column("guests", Integer, nullable=False),
+    Column("reference", String(100), nullable=True),
+    Column("state", String(10), nullable=False),  # "accepted" or "canceled"
+    # The days of arrival and departure, local to the address.
+    Column("start_day", Date, nullable=False),
+    Column("end_day", Date, nullable=False),
+    # Custom access times (update/accesstimes), in minutes after midnight; else the address's.
+    Column("check_in_time", Integer, nullable=True),
+    Column("check_out_time", Integer, nullable=True),
+    # 0 automatic, 1 issued by hand, 2 revoked by hand (domain.short_rental.Automation).
+    Column("automation", Integer, nullable=False),
+    Column("issued_code_box", Text, nullable=True),
+    Column("access_error", Text, nullable=True),
+    Column("update_date", UTCDateTime, nullable=False),
+    UniqueConstraint("address_id", "uid"),
+)
+
+# Work to be done at a time, once, whichever instance does it: taken under a lease, retried
+# with backoff. One row per (kind, subject): scheduling again moves its time.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("subject", String(64), primary_key=True),
+    Column("due", UTCDateTime, nullable=False, index=True),
+    Column("attempts", Integer, nullable=False),
+    Column("holder", String(32), nullable=True),
+    Column("held_until", UTCDateTime, nullable=True),
+    Column("last_error", Text, nullable=True),
+)
+
+# The partners listed by GET /company, as the operator imported them.
+companies = Table(
+    "companies",
+    metadata,
+    _sequence(),
+    Column("name", String(200), nullable=False),
+    Column("email", String(254), nullable=True),
 )
