@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +16,7 @@ from nukiweb.domain.limits import Limits
 from nukiweb.domain.scopes import ALL_SCOPES, parse_scopes
 from nukiweb.runtime import build_context
 from nukiweb.secretbox import SecretBox
-from nukiweb.services.context import DEFAULT_PUBLIC_URL, ServiceContext
+from nukiweb.services.context import DEFAULT_FEED_SYNC_INTERVAL, DEFAULT_PUBLIC_URL, ServiceContext
 from nukiweb.store.database import Database, default_url
 from nukiweb.store.faults import StoreUnavailable
 
@@ -86,6 +87,7 @@ def open_context(
     allow_local_webhooks: bool = False,
     public_url: str = DEFAULT_PUBLIC_URL,
     limits: Limits | None = None,
+    feed_sync_interval: float = DEFAULT_FEED_SYNC_INTERVAL,
 ) -> ServiceContext:
     database = Database(database_url or default_url(data_dir))
     secrets = SecretBox.for_data_dir(data_dir)
@@ -98,6 +100,7 @@ def open_context(
         allow_local_webhooks=allow_local_webhooks,
         public_url=public_url,
         limits=limits,
+        feed_sync_interval=feed_sync_interval,
     )
 
 
@@ -162,6 +165,14 @@ def serve(
     max_decentral_webhooks: MaxDecentralWebhooks = DEFAULT_LIMITS.decentral_webhooks,
     max_notifications: MaxNotifications = DEFAULT_LIMITS.notifications,
     max_sub_accounts: MaxSubAccounts = DEFAULT_LIMITS.sub_accounts,
+    feed_sync_interval: Annotated[
+        float,
+        typer.Option(
+            envvar="NUKIWEB_FEED_SYNC_INTERVAL",
+            min=10,
+            help="Seconds between two fetches of each linked booking feed.",
+        ),
+    ] = DEFAULT_FEED_SYNC_INTERVAL,
 ) -> None:
     """Run the Web API server (migrating the store first)."""
     import uvicorn
@@ -191,6 +202,7 @@ def serve(
             notifications=max_notifications,
             sub_accounts=max_sub_accounts,
         ),
+        feed_sync_interval=feed_sync_interval,
     )
     # Once, before any worker serves: the migrations (above), the secret key file, what
     # instances no longer running left in flight, and the demo account.
@@ -208,6 +220,7 @@ def serve(
             simulator_api=demo or simulator,
             forwarded_allow_ips=tuple(proxies),
             access_log=access_log,
+            feed_sync_interval=feed_sync_interval,
         )
         supervisor = serving.Supervisor(
             settings,
@@ -329,6 +342,33 @@ def add_device(
         ctx, account.account_id, type, name or DEMO_DEVICE_NAMES[type], nuki_id
     )
     typer.echo(device.smartlock_id)
+
+
+@admin.command("link-feed")
+def link_feed(
+    email: Annotated[str, typer.Option(help="The account's email.")],
+    address: Annotated[int, typer.Option("--address", help="The addressId to link it to.")],
+    url: Annotated[str, typer.Option(help="The listing's iCal export feed.")],
+    service: Annotated[
+        str, typer.Option(help="The booking service it is of: airbnb or bookingsync.")
+    ] = "airbnb",
+    allow_local_webhooks: Annotated[
+        bool, typer.Option(help="Let the feed be fetched over http and from local addresses.")
+    ] = False,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = Path(),
+) -> None:
+    """Link a listing's booking feed to an address, as the Short rental page does (fetching it
+    once: a URL that answers no calendar is refused), and print the service id. A running
+    server issues the access of the reservations it brought."""
+    from nukiweb.domain.identity import acting_for
+    from nukiweb.services import accounts, booking_services
+
+    ctx = open_context(database_url, data_dir, allow_local_webhooks=allow_local_webhooks)
+    account = accounts.find_account_by_email(ctx, email)
+    caller = acting_for(account.account_id, "nukiweb admin")
+    asyncio.run(booking_services.link_feed(ctx, caller, service, address, url))
+    typer.echo(service)
 
 
 def main() -> None:

@@ -10,7 +10,12 @@ from nukiweb.bridges.simulated import SimulatedBridges, SimulationSpeed
 from nukiweb.clock import Clock, ManualClock, SystemClock
 from nukiweb.domain.limits import Limits
 from nukiweb.secretbox import SecretBox
-from nukiweb.services.context import DEFAULT_PUBLIC_URL, ServiceContext, Simulation
+from nukiweb.services.context import (
+    DEFAULT_FEED_SYNC_INTERVAL,
+    DEFAULT_PUBLIC_URL,
+    ServiceContext,
+    Simulation,
+)
 from nukiweb.store.database import Database
 
 
@@ -25,6 +30,7 @@ def build_context(
     public_url: str = DEFAULT_PUBLIC_URL,
     limits: Limits | None = None,
     instance: str | None = None,
+    feed_sync_interval: float = DEFAULT_FEED_SYNC_INTERVAL,
 ) -> ServiceContext:
     """A context whose simulated devices move in real time at ``speed``, or only when the
     manual clock is advanced; a manual clock starts at ``start`` (default: now); ``instance``
@@ -44,6 +50,7 @@ def build_context(
         allow_local_webhooks=allow_local_webhooks,
         public_url=public_url,
         limits=limits or Limits(),
+        feed_sync_interval=feed_sync_interval,
     )
     if instance is not None:
         ctx.instance = instance

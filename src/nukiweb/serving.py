@@ -53,6 +53,7 @@ from nukiweb.bridges.simulated import SimulationSpeed
 from nukiweb.domain.limits import Limits
 from nukiweb.runtime import build_context
 from nukiweb.secretbox import SecretBox
+from nukiweb.services.context import DEFAULT_FEED_SYNC_INTERVAL
 from nukiweb.store.database import Database
 
 _ANY_ADDRESS = ("0.0.0.0", "::")  # noqa: S104 - names, not a bind
@@ -140,6 +141,7 @@ class WorkerSettings:
     simulator_api: bool
     forwarded_allow_ips: tuple[str, ...] = ()
     access_log: bool = False
+    feed_sync_interval: float = DEFAULT_FEED_SYNC_INTERVAL
 
 
 def serve_worker(
@@ -161,6 +163,7 @@ def serve_worker(
         public_url=settings.public_url,
         limits=settings.limits,
         instance=carrier,
+        feed_sync_interval=settings.feed_sync_interval,
     )
     ctx.tokens.share_revocations(revocations)
     app = create_app(ctx, simulator_api=settings.simulator_api)

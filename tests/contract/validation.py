@@ -39,6 +39,10 @@ SPEC_ERRATA = {
     "SmartlockAuth.type": "13 keypad code and the others its text lists (the spec says maximum 2)",
     "SmartlockAuth.operationId": "a string, as on every other schema (the spec says ObjectId)",
     "WebhookMessage.body": "any JSON object, a webhook's body (the spec says one of objects only)",
+    "AddressUnitResponse.redeemDate": "absent until the unit's token is redeemed (the spec says "
+    "required)",
+    "AddressToken.redeemDate": "absent until the token is redeemed, as redeemAccountId (the spec "
+    "says required)",
 }
 
 
@@ -74,6 +78,9 @@ def erratum_spec() -> dict[str, Any]:
     schemas["SmartlockAuth"]["properties"]["type"]["maximum"] = 15
     schemas["SmartlockAuth"]["properties"]["operationId"] = {"type": "string"}
     schemas["WebhookMessage"]["properties"]["body"]["additionalProperties"] = {}
+    schemas["AddressUnitResponse"]["required"].remove("redeemDate")
+    schemas["AddressToken"]["required"].remove("redeemDate")
+    schemas["AddressToken"]["required"].remove("redeemAccountId")
     return spec
 
 

@@ -15,11 +15,15 @@ from nukiweb import web
 from nukiweb.api import (
     account,
     account_user,
+    address,
+    address_reservation,
+    address_token,
     advanced_actions,
     advanced_api,
     api_key,
     errors,
     notification,
+    service,
     simulator,
     smartlock,
     smartlock_auth,
@@ -27,7 +31,7 @@ from nukiweb.api import (
     swagger,
     unimplemented,
 )
-from nukiweb.services import instances
+from nukiweb.services import instances, jobs
 from nukiweb.services.context import ServiceContext
 from nukiweb.webhooks.addresses import Resolver, resolve_with_system
 from nukiweb.webhooks.delivery import DeliveryWorker
@@ -36,9 +40,13 @@ ROUTERS = (
     account.router,
     advanced_actions.router,
     account_user.router,
+    address.router,
+    address_reservation.router,
+    address_token.router,
     advanced_api.router,
     api_key.router,
     notification.router,
+    service.router,
     smartlock.router,
     smartlock_auth.router,
     smartlock_log.router,
@@ -70,7 +78,13 @@ def create_app(
         await instances.send_unconfirmed_again(ctx)
         stopping = asyncio.Event()
         leasing = asyncio.create_task(instances.keep_lease(ctx, stopping))
+        runner = jobs.JobRunner(ctx)
+        ctx.on_job = runner.wake
+        running = asyncio.create_task(runner.run())
         yield
+        ctx.on_job = None
+        runner.stop()
+        await running
         stopping.set()
         await leasing
         await to_thread.run_sync(instances.leave, ctx)

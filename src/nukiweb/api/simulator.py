@@ -4,9 +4,10 @@ hardware what real hardware does on its own. Served only with ``serve --simulato
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import Field
 
 from nukiweb.api.endpoint import (
@@ -18,7 +19,9 @@ from nukiweb.api.endpoint import (
 from nukiweb.api.models.common import RequestModel, ResponseModel
 from nukiweb.api.parameters import Int32Id, SmartlockId, TextId
 from nukiweb.api.routing import CheckedRoute
-from nukiweb.services import simulator
+from nukiweb.domain.bookings import Booking
+from nukiweb.domain.errors import InvalidParameter
+from nukiweb.services import demo, jobs, reservations, simulator
 
 router = APIRouter(prefix="/simulator", tags=["Simulator"], route_class=CheckedRoute)
 
@@ -82,6 +85,21 @@ class KeypadCode(RequestModel):
 class OperateAs(RequestModel):
     action: Annotated[int, Field(ge=1, le=7)] = 1
     remote: bool = False
+
+
+class InjectedBooking(RequestModel):
+    uid: Annotated[str, Field(min_length=1, max_length=255)]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    email: Annotated[str, Field(max_length=254)] | None = None
+    guests: Annotated[int, Field(ge=1, le=1000)] = 1
+    reference: Annotated[str, Field(max_length=100)] | None = None
+    startDate: date
+    endDate: date
+    state: Literal["accepted", "canceled"] = "accepted"
+
+
+class InjectedReservation(ResponseModel):
+    id: str
 
 
 class Clock(ResponseModel):
@@ -230,6 +248,58 @@ async def operate_as(
     return no_content()
 
 
+@router.put(
+    "/addresses/{addressId}/reservations",
+    response_model=InjectedReservation,
+    operation_id="simulator_booking",
+)
+async def inject_booking(request: Request, addressId: Int32Id, body: InjectedBooking) -> Response:
+    """A booking arrives at the address (or changes: same ``uid``), as its feed would bring it;
+    its guest's access follows at once. Days are the address's local dates."""
+    call = token_call(request)
+    if body.endDate <= body.startDate:
+        raise InvalidParameter("endDate", body.endDate, "It must be after startDate.")
+    booking = Booking(
+        uid=body.uid,
+        name=body.name,
+        email=body.email,
+        guests=body.guests,
+        reference=body.reference,
+        start_day=body.startDate,
+        end_day=body.endDate,
+        canceled=body.state == "canceled",
+    )
+    reservation_id = reservations.record_booking(call.ctx, call.caller, addressId, booking)
+    return json_response(InjectedReservation(id=reservation_id))
+
+
+@router.delete(
+    "/addresses/{addressId}/reservations/{uid}",
+    status_code=204,
+    operation_id="simulator_booking_cancel",
+)
+async def cancel_booking(
+    request: Request, addressId: Int32Id, uid: Annotated[str, Path(max_length=255)]
+) -> Response:
+    """The booking ``uid`` is cancelled at its source: its guest's access is revoked."""
+    call = token_call(request)
+    reservations.cancel_booking(call.ctx, call.caller, addressId, uid)
+    return no_content()
+
+
+@router.get(
+    "/feeds/demo.ics",
+    operation_id="demo_booking_feed",  # no "simulator_": it needs no token
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+async def demo_feed(request: Request) -> Response:
+    """The demo address's booking feed (iCal), as a rental platform exports a listing's: no
+    token, as platforms' feed URLs need none."""
+    ctx = request.app.state.ctx
+    return Response(demo.demo_feed(ctx), media_type="text/calendar")
+
+
 @router.get("/clock", response_model=Clock, operation_id="simulator_clock")
 async def clock(request: Request) -> Response:
     call = token_call(request)
@@ -239,7 +309,10 @@ async def clock(request: Request) -> Response:
 
 @router.post("/clock/advance", status_code=204, operation_id="simulator_advance")
 async def advance_clock(request: Request, body: Advance) -> Response:
-    """With ``--manual-clock``: let this many seconds pass; what fell due happens, in order."""
+    """With ``--manual-clock``: let this many seconds pass; what fell due happens, in order,
+    and the durable jobs due then (reservations' access, feed syncs) are done before it
+    answers."""
     call = token_call(request)
     simulator.advance_clock(call.ctx, body.seconds)
+    await jobs.run_until_idle(call.ctx)
     return no_content()

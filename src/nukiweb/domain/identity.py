@@ -52,3 +52,15 @@ class Caller:
             raise Forbidden(
                 f"This sub-account's rights ({int(self.rights)}) do not allow this operation."
             )
+
+
+def acting_for(account_id: int, actor: str) -> Caller:
+    """The account itself, as nukiweb acts for it on its own (short-rental automation, an
+    address token's redemption): every right, no token; ``actor`` names it."""
+    return Caller(
+        account_id=account_id,
+        owner_account_id=account_id,
+        rights=None,
+        scopes=frozenset(),
+        token_id=actor,
+    )

@@ -142,3 +142,7 @@ class Authorization:
     request_id: str | None
     creation_date: datetime
     update_date: datetime
+    reservation_id: str | None = None
+    """The reservation whose guest it admits, when short-rental automation issued it."""
+    address_token_id: str | None = None
+    """The address token whose redemption issued it."""

@@ -6,6 +6,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import Connection
+
 from nukiweb.domain import authorizations as rules
 from nukiweb.domain.accounts import email_key
 from nukiweb.domain.errors import InvalidParameter, Locked, NotFound
@@ -18,6 +20,7 @@ from nukiweb.store import account_users as store
 from nukiweb.store import authorizations as auth_store
 
 MAX_PAGE = 100
+MAX_USER_NAME_LENGTH = 100  # the store's column
 
 
 def list_users(
@@ -131,3 +134,32 @@ def delete_user(ctx: ServiceContext, caller: Caller, account_user_id: int) -> No
                 ctx, conn, user.account_id, Feature.ACCOUNT_USER,
                 events.account_user(user, deleted=True),
             )  # fmt: skip
+
+
+def user_for_email(
+    ctx: ServiceContext, conn: Connection, account_id: int, email: str, name: str
+) -> int:
+    """Within the caller's transaction: the account's user with this email, made if it has
+    none (a guest of a reservation, the redeemer of an address token)."""
+    key = email_key(email)
+    user = store.by_email_key(conn, account_id, key)
+    if user is not None:
+        return user.account_user_id
+    now = ctx.clock.now()
+    user_id = store.insert_user(
+        conn,
+        {
+            "account_id": account_id,
+            "type": 0,
+            "email": email,
+            "email_key": key,
+            "name": name[:MAX_USER_NAME_LENGTH].strip() or email,
+            "language": "en",
+            "creation_date": now,
+            "update_date": now,
+        },
+    )
+    created = store.get_user(conn, account_id, user_id)
+    assert created is not None
+    events.emit(ctx, conn, account_id, Feature.ACCOUNT_USER, events.account_user(created))
+    return user_id

@@ -81,6 +81,28 @@ def create(
     request_id: str | None = None,
 ) -> list[Authorization]:
     """One authorization per device, all checked before any is made (all or nothing)."""
+    with ctx.db.transaction() as conn:
+        created, deliveries = create_within(ctx, conn, caller, smartlock_ids, new, request_id)
+    send(ctx, deliveries)
+    return created
+
+
+Deliveries = list[tuple[Device, Authorization]]
+"""Changes made within a transaction, to be sent to their devices (``send``) once it has
+committed."""
+
+
+def create_within(
+    ctx: ServiceContext,
+    conn: Connection,
+    caller: Caller,
+    smartlock_ids: Sequence[int],
+    new: NewAuthorization,
+    request_id: str | None = None,
+    issued_by: Mapping[str, str] | None = None,
+) -> tuple[list[Authorization], Deliveries]:
+    """``create`` within the caller's transaction, for a use case that records what it made in
+    the same one; ``issued_by``: ``reservation_id`` or ``address_token_id``."""
     if not smartlock_ids:
         raise InvalidParameter("smartlockIds", [])
     name = rules.check_name(new.name)
@@ -93,56 +115,57 @@ def create(
     )
     now = ctx.clock.now()
     created: list[Authorization] = []
-    deliveries: list[tuple[Device, Authorization]] = []
-    with ctx.db.transaction() as conn:
-        if new.account_user_id is not None:
-            _account_user(conn, caller, new.account_user_id)
-        for smartlock_id in dict.fromkeys(smartlock_ids):
-            device = device_store.owned_device(conn, caller.owner_account_id, smartlock_id)
-            # The device's row stays locked to the end (PostgreSQL; SQLite's write transaction
-            # holds the file): creations on it through other processes wait, and never take
-            # the same slot or keypad code.
-            device_store.lock_device(conn, smartlock_id)
-            kind = rules.check_creation(
-                new.type,
-                code=new.code,
-                account_user_id=new.account_user_id,
-                keypad_paired=bool(device.config.get("keypadPaired")),
-                existing_codes=store.DeviceCodes(conn, ctx.secrets, smartlock_id),
-                existing_count=store.count_on_device(conn, smartlock_id),
-            )
-            code = rules.check_keypad_code(new.code) if kind is AuthType.KEYPAD_CODE else None
-            values = {
-                "id": new_object_id(),
-                "account_id": caller.owner_account_id,
-                "smartlock_id": smartlock_id,
-                "auth_id": store.next_slot(conn, smartlock_id),
-                "account_user_id": new.account_user_id,
-                "type": int(kind),
-                "name": name,
-                **keypad_codes.at_rest(ctx.secrets, smartlock_id, code),
-                "enabled": True,
-                "remote_allowed": bool(new.remote_allowed),
-                "smart_actions_enabled": bool(new.smart_actions_enabled),
-                "lock_count": 0,
-                **_window_values(window),
-                "last_active_date": None,
-                "device_copy": None,
-                "pending": "create",
-                "operation_id": str(uuid.uuid4()),
-                "error": None,
-                "request_id": request_id,
-                "creation_date": now,
-                "update_date": now,
-            }
-            store.insert_authorization(conn, values)
-            auth = store.get_by_id(conn, ctx.secrets, values["id"])
-            assert auth is not None
-            created.append(auth)
-            deliveries.append((device, auth))
-        _deliver(ctx, conn, deliveries)
-    _send(ctx, deliveries)
-    return created
+    deliveries: Deliveries = []
+    if new.account_user_id is not None:
+        _account_user(conn, caller, new.account_user_id)
+    for smartlock_id in dict.fromkeys(smartlock_ids):
+        device = device_store.owned_device(conn, caller.owner_account_id, smartlock_id)
+        # The device's row stays locked to the end (PostgreSQL; SQLite's write transaction
+        # holds the file): creations on it through other processes wait, and never take
+        # the same slot or keypad code.
+        device_store.lock_device(conn, smartlock_id)
+        kind = rules.check_creation(
+            new.type,
+            code=new.code,
+            account_user_id=new.account_user_id,
+            keypad_paired=bool(device.config.get("keypadPaired")),
+            existing_codes=store.DeviceCodes(conn, ctx.secrets, smartlock_id),
+            existing_count=store.count_on_device(conn, smartlock_id),
+        )
+        code = rules.check_keypad_code(new.code) if kind is AuthType.KEYPAD_CODE else None
+        values = {
+            "id": new_object_id(),
+            "account_id": caller.owner_account_id,
+            "smartlock_id": smartlock_id,
+            "auth_id": store.next_slot(conn, smartlock_id),
+            "account_user_id": new.account_user_id,
+            "type": int(kind),
+            "name": name,
+            **keypad_codes.at_rest(ctx.secrets, smartlock_id, code),
+            "enabled": True,
+            "remote_allowed": bool(new.remote_allowed),
+            "smart_actions_enabled": bool(new.smart_actions_enabled),
+            "lock_count": 0,
+            **_window_values(window),
+            "last_active_date": None,
+            "device_copy": None,
+            "pending": "create",
+            "operation_id": str(uuid.uuid4()),
+            "error": None,
+            "request_id": request_id,
+            **(issued_by or {}),
+            "creation_date": now,
+            "update_date": now,
+        }
+        store.insert_authorization(conn, values)
+        auth = store.get_by_id(conn, ctx.secrets, values["id"])
+        assert auth is not None
+        created.append(auth)
+        deliveries.append((device, auth))
+    if not _deliver(ctx, conn, deliveries):
+        # Some could not be sent: as they are now, with the error saying so.
+        created = [store.get_by_id(conn, ctx.secrets, auth.id) or auth for auth in created]
+    return created, deliveries
 
 
 def update(
@@ -152,53 +175,76 @@ def update(
 ) -> None:
     """Partial updates of one or more authorizations (only the fields sent change), all
     checked before any is applied; ``smartlock_id`` ``None``: wherever the id is."""
-    now = ctx.clock.now()
-    deliveries: list[tuple[Device, Authorization]] = []
     with ctx.db.transaction() as conn:
-        for smartlock_id, authorization_id, sent in changes:
-            auth = _authorization(ctx, conn, caller, smartlock_id, authorization_id)
-            _claim(conn, auth, "update")  # 423 first; a refused change below rolls it back
-            if sent.get("accountUserId") is not None:
-                _account_user(conn, caller, int(sent["accountUserId"]))
-            changed = rules.check_update(
-                AuthType(auth.type),
-                _fields(auth),
-                AuthorizationUpdate.from_spec(sent),
-                existing_codes=store.DeviceCodes(conn, ctx.secrets, auth.smartlock_id),
-            )
-            values = _field_values(changed) | {"update_date": now}
-            values |= keypad_codes.at_rest(ctx.secrets, auth.smartlock_id, changed.code)
-            store.update_authorization(conn, auth.id, values)
-            device = device_store.get_device_by_id(conn, auth.smartlock_id)
-            updated = store.get_by_id(conn, ctx.secrets, auth.id)
-            assert device is not None
-            assert updated is not None
-            deliveries.append((device, updated))
-        _deliver(ctx, conn, deliveries)
-    _send(ctx, deliveries)
+        deliveries = update_within(ctx, conn, caller, changes)
+    send(ctx, deliveries)
+
+
+def update_within(
+    ctx: ServiceContext,
+    conn: Connection,
+    caller: Caller,
+    changes: Sequence[tuple[int | None, str, Mapping[str, Any]]],
+) -> Deliveries:
+    """``update`` within the caller's transaction."""
+    now = ctx.clock.now()
+    deliveries: Deliveries = []
+    for smartlock_id, authorization_id, sent in changes:
+        auth = _authorization(ctx, conn, caller, smartlock_id, authorization_id)
+        _claim(conn, auth, "update")  # 423 first; a refused change below rolls it back
+        if sent.get("accountUserId") is not None:
+            _account_user(conn, caller, int(sent["accountUserId"]))
+        changed = rules.check_update(
+            AuthType(auth.type),
+            _fields(auth),
+            AuthorizationUpdate.from_spec(sent),
+            existing_codes=store.DeviceCodes(conn, ctx.secrets, auth.smartlock_id),
+        )
+        values = _field_values(changed) | {"update_date": now}
+        values |= keypad_codes.at_rest(ctx.secrets, auth.smartlock_id, changed.code)
+        store.update_authorization(conn, auth.id, values)
+        device = device_store.get_device_by_id(conn, auth.smartlock_id)
+        updated = store.get_by_id(conn, ctx.secrets, auth.id)
+        assert device is not None
+        assert updated is not None
+        deliveries.append((device, updated))
+    _deliver(ctx, conn, deliveries)
+    return deliveries
 
 
 def delete(ctx: ServiceContext, caller: Caller, targets: Iterable[tuple[int | None, str]]) -> None:
     """Removes authorizations from their devices; they go when the device confirms."""
-    deliveries: list[tuple[Device, Authorization]] = []
     with ctx.db.transaction() as conn:
-        for smartlock_id, authorization_id in targets:
-            auth = _authorization(ctx, conn, caller, smartlock_id, authorization_id)
-            _claim(conn, auth, "delete")
-            device = device_store.get_device_by_id(conn, auth.smartlock_id)
-            claimed = store.get_by_id(conn, ctx.secrets, auth.id)
-            assert device is not None
-            assert claimed is not None
-            deliveries.append((device, claimed))
-        _deliver(ctx, conn, deliveries)
-    _send(ctx, deliveries)
+        deliveries = delete_within(ctx, conn, caller, targets)
+    send(ctx, deliveries)
+
+
+def delete_within(
+    ctx: ServiceContext,
+    conn: Connection,
+    caller: Caller,
+    targets: Iterable[tuple[int | None, str]],
+) -> Deliveries:
+    """``delete`` within the caller's transaction."""
+    deliveries: Deliveries = []
+    for smartlock_id, authorization_id in targets:
+        auth = _authorization(ctx, conn, caller, smartlock_id, authorization_id)
+        _claim(conn, auth, "delete")
+        device = device_store.get_device_by_id(conn, auth.smartlock_id)
+        claimed = store.get_by_id(conn, ctx.secrets, auth.id)
+        assert device is not None
+        assert claimed is not None
+        deliveries.append((device, claimed))
+    _deliver(ctx, conn, deliveries)
+    return deliveries
 
 
 def _deliver(
     ctx: ServiceContext, conn: Connection, deliveries: list[tuple[Device, Authorization]]
-) -> None:
+) -> bool:
     """Within the transaction: changes for an unreachable device fail visibly at once (and are
-    dropped from ``deliveries``); the rest are sent once the transaction has committed."""
+    dropped from ``deliveries``); the rest are sent once the transaction has committed.
+    Whether every change can be sent."""
     reachable = []
     for device, auth in deliveries:
         bridge = device_store.get_bridge(conn, device.bridge_id)
@@ -209,10 +255,13 @@ def _deliver(
             )
         else:
             reachable.append((device, auth))
+    every = len(reachable) == len(deliveries)
     deliveries[:] = reachable
+    return every
 
 
-def _send(ctx: ServiceContext, deliveries: list[tuple[Device, Authorization]]) -> None:
+def send(ctx: ServiceContext, deliveries: Deliveries) -> None:
+    """After the transaction that made the changes: each to its device."""
     for device, auth in deliveries:
         with ctx.db.read() as conn:
             bridge = device_store.get_bridge(conn, device.bridge_id)

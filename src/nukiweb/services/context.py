@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from nukiweb.bridges.simulated import SimulatedBridges
 
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
+DEFAULT_FEED_SYNC_INTERVAL = 15 * 60.0
 
 
 @dataclass
@@ -47,6 +48,10 @@ class ServiceContext:
     limits: Limits = field(default_factory=Limits)
     # Called when an event was written to the outbox: wakes this process's delivery worker.
     on_event: Callable[[], None] | None = None
+    # Called when a durable job was scheduled to run now: wakes this process's job runner.
+    on_job: Callable[[], None] | None = None
+    # How often each linked booking feed is fetched again, in seconds.
+    feed_sync_interval: float = DEFAULT_FEED_SYNC_INTERVAL
     # This server instance's name in the store: what it holds there (operations, the timers of
     # simulated devices) is under its lease (services/instances.py).
     instance: str = field(default_factory=lambda: secrets.token_hex(6))

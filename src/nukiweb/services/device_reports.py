@@ -20,6 +20,7 @@ from nukiweb.secrets import new_object_id
 from nukiweb.services import events
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import account_users as user_store
+from nukiweb.store import addresses as address_store
 from nukiweb.store import authorizations as auth_store
 from nukiweb.store import keypad_codes
 from nukiweb.store import logs as log_store
@@ -176,6 +177,8 @@ def confirm_authorization(ctx: ServiceContext, authorization_id: str, operation_
             return
         if auth.pending == "delete":
             auth_store.delete_authorization(conn, authorization_id)
+            if auth.address_token_id is not None:
+                address_store.settle_leaving_unit(conn, auth.address_token_id)
             if auth.account_user_id is not None:
                 user = user_store.get_user(conn, auth.account_id, auth.account_user_id)
                 if user is not None and user_store.settle_leaving_user(conn, user.account_user_id):

@@ -83,3 +83,12 @@ def settle_leaving_user(conn: Connection, account_user_id: int) -> bool:
     if all(row.operation_id is None for row in left):
         conn.execute(update(account_users).where(leaving).values(operation_id=None))
     return False
+
+
+def by_email_key(conn: Connection, account_id: int, key: str) -> AccountUser | None:
+    row = conn.execute(
+        select(*_COLUMNS).where(
+            account_users.c.account_id == account_id, account_users.c.email_key == key
+        )
+    ).first()
+    return None if row is None else _user(row)

@@ -184,6 +184,27 @@ def by_request(
     return [_authorization(row, box) for row in rows]
 
 
+def issued_by(
+    conn: Connection,
+    box: SecretBox,
+    *,
+    reservation_id: str | None = None,
+    address_token_id: str | None = None,
+) -> list[Authorization]:
+    """What short-rental automation issued for a reservation or an address token."""
+    column, value = (
+        (smartlock_auths.c.reservation_id, reservation_id)
+        if reservation_id is not None
+        else (smartlock_auths.c.address_token_id, address_token_id)
+    )
+    rows = conn.execute(
+        select(smartlock_auths)
+        .where(column == value)
+        .order_by(smartlock_auths.c.smartlock_id, smartlock_auths.c.auth_id)
+    )
+    return [_authorization(row, box) for row in rows]
+
+
 def requesting_key(conn: Connection, request_id: str) -> int | None:
     """The API key whose Advanced API request this is (``advanced_requests``)."""
     key: int | None = conn.execute(
