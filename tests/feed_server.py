@@ -34,7 +34,7 @@ def feed_server() -> Iterator[FeedServer]:
     feeds = FeedServer("")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        def do_GET(self) -> None:
             feeds.requests += 1
             status, body = feeds.answers.get(self.path.split("?")[0], (404, b"not found"))
             self.send_response(status)

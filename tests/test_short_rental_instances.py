@@ -123,8 +123,10 @@ def test_two_instances_issue_each_guests_access_once(store: Store) -> None:
             for reservation_id in reservation_ids:
                 path = f"/address/{address_id}/reservation/{reservation_id}/issue"
                 statuses.append(_call(server, store, "POST", path).status_code)
-            for _ in range(SYNCS_PER_CLIENT):
-                statuses.append(_call(server, store, "POST", "/service/airbnb/sync").status_code)
+            statuses.extend(
+                _call(server, store, "POST", "/service/airbnb/sync").status_code
+                for _ in range(SYNCS_PER_CLIENT)
+            )
 
         clients = [
             threading.Thread(target=sync_and_issue, args=(server,))
