@@ -71,8 +71,31 @@ def owned_resources(account: AccountFixture) -> dict[str, Any]:
         json={"pushId": "fuzz-push-id", "os": 0, "settings": [{"triggerEvents": ["lock"]}]},
     )
     assert notification.status_code == 200, notification.text
+    for smartlock_id in devices.values():
+        if smartlock_id != devices[2]:
+            paired = account.api.post(
+                f"/simulator/smartlocks/{smartlock_id}/keypad", json={"paired": True}
+            )
+            assert paired.status_code == 204, paired.text
+    address = account.api.put(
+        "/address", json={"name": "Fuzzed", "smartlockIds": [devices[4], devices[3]]}
+    )
+    assert address.status_code == 200, address.text
+    address_id = address.json()["addressId"]
+    unit = account.api.put(f"/address/{address_id}/unit", json={"name": "Fuzzed"})
+    assert unit.status_code == 200, unit.text
+    reservation = account.api.put(
+        f"/simulator/addresses/{address_id}/reservations",
+        json={"uid": "fuzz", "name": "Fuzzed", "startDate": "2026-01-10", "endDate": "2026-01-12"},
+    )
+    assert reservation.status_code == 200, reservation.text
     return {
         "accountUserId": user_id,
+        "addressId": address_id,
+        "id:unit": unit.json()["id"],
+        "id:addressToken": unit.json()["addressTokenId"],
+        "id:reservation": reservation.json()["id"],
+        "serviceId": "airbnb",
         "authorizationId": authorization,
         "accountId": sub.json()["accountId"],
         "apiKeyId": key_id,

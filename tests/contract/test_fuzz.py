@@ -69,6 +69,12 @@ def owned_parameter(operation: APIOperation, name: str, owned: dict[str, Any]) -
         return owned["authorizationId"]
     if name == "id" and operation.path.startswith("/api/decentralWebhook/"):
         return owned["id:decentralWebhook"]
+    if name == "id" and operation.path.startswith("/address/token/"):
+        return owned["id:addressToken"]
+    if name == "id" and "/reservation/" in operation.path:
+        return owned["id:reservation"]
+    if name == "id" and "/unit/" in operation.path:
+        return owned["id:unit"]
     return owned[name]
 
 
