@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import ssl
 import threading
 import time
@@ -146,9 +147,14 @@ class FeedHandler(BaseHTTPRequestHandler):
         pass
 
 
+class FeedHTTPServerIPv6(FeedHTTPServer):
+    address_family = socket.AF_INET6
+
+
 @contextlib.contextmanager
-def feed_server(tls: ssl.SSLContext | None = None) -> Iterator[FeedServer]:
-    server = FeedHTTPServer(("127.0.0.1", 0), FeedHandler)
+def feed_server(tls: ssl.SSLContext | None = None, host: str = "127.0.0.1") -> Iterator[FeedServer]:
+    kind = FeedHTTPServerIPv6 if ":" in host else FeedHTTPServer
+    server = kind((host, 0), FeedHandler)
     feeds = server.feeds = FeedServer(server, tls=tls is not None)
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
@@ -216,6 +222,16 @@ def test_a_name_is_resolved_once_and_the_request_keeps_it(feeds: FeedServer) -> 
     assert body == AIRBNB
     assert feeds.seen[-1].headers["host"] == f"feeds.test:{feeds.port}"
     assert resolver.calls == ["feeds.test"]
+
+
+def test_an_ipv6_address_is_reached() -> None:
+    with contextlib.ExitStack() as stack:
+        try:
+            ipv6 = stack.enter_context(feed_server(host="::1"))
+        except OSError:
+            pytest.skip("this machine has no IPv6 loopback")
+        assert fetch(ipv6.url(f"/feed.ics?{SECRET}", host="[::1]")) == AIRBNB
+        assert ipv6.seen[-1].headers["host"] == f"[::1]:{ipv6.port}"
 
 
 def test_the_next_address_is_tried_when_one_refuses(feeds: FeedServer) -> None:

@@ -212,7 +212,7 @@ async def _get(
         extensions = {"sni_hostname": target.host} if target.url.scheme == "https" else {}
         async with client.stream(
             "GET",
-            target.url.copy_with(host=address),
+            _at(target, address),
             headers={**HEADERS, "Host": target.host_header},
             extensions=extensions,
         ) as response:
@@ -230,6 +230,14 @@ async def _get(
                 if len(body) > max_bytes:  # the rest is not read: the connection is closed
                     raise FeedError(_too_large(target, max_bytes))
             return bytes(body)
+
+
+def _at(target: _Target, address: str) -> httpx.URL:
+    """The target's URL with the address for its host: where the connection goes."""
+    try:
+        return target.url.copy_with(host=address)
+    except httpx.InvalidURL:  # an address with a zone id (fe80::1%eth0), where local ones go
+        raise httpx.ConnectError(f"{address} is not an address nukiweb connects to") from None
 
 
 def _redirect_target(target: _Target, redirect: _Redirect, *, allow_local: bool) -> str:
