@@ -25,6 +25,8 @@ that a caller catches one class) whose message says what went wrong in words, no
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
 import ssl
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -122,8 +124,9 @@ async def fetch_feed(
     except InvalidParameter as error:
         raise FeedError(error.message) from None
     first = _shown(url)
-    # As httpx makes it: certifi's authorities, or SSL_CERT_FILE's when it is set.
-    tls = httpx.create_ssl_context()
+    # Loading the authorities takes a while: once (per place they are read from), in a thread.
+    where = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    tls = await asyncio.to_thread(_tls_context, *where)
     try:
         async with asyncio.timeout(timeout):
             for _ in range(MAX_REDIRECTS + 1):
@@ -135,6 +138,14 @@ async def fetch_feed(
     except (TimeoutError, httpx.TimeoutException, httpcore.TimeoutException):
         raise FeedError(f"The feed at {first} did not answer within {timeout:g} s.") from None
     raise FeedError(f"The feed at {first} redirects more than {MAX_REDIRECTS} times.")
+
+
+@functools.lru_cache(maxsize=4)
+def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    """As httpx makes it: certifi's authorities, or those of SSL_CERT_FILE or SSL_CERT_DIR
+    when they are set (the arguments: what they were when it was made)."""
+    del cert_file, cert_dir  # httpx reads them from the environment
+    return httpx.create_ssl_context()
 
 
 @dataclass(frozen=True, slots=True)
