@@ -143,8 +143,8 @@ def _calendars(data: bytes) -> list[Any]:
         components = []
     if not components or any(c.name != "VCALENDAR" for c in components):
         raise FeedError(
-            "The feed is not an iCal calendar (it does not start with BEGIN:VCALENDAR): "
-            "check that the URL is the listing's iCal export link."
+            "The feed is not an iCal calendar (BEGIN:VCALENDAR ... END:VCALENDAR): check "
+            "that its URL is the listing's calendar export (iCal) link."
         )
     return list(components)
 
