@@ -59,22 +59,24 @@ FUZZ_SETTINGS = settings(
 )
 
 
+# (parameter, a test of the operation's path, the owned resource) where a parameter's name
+# alone does not say which resource it names.
+_OWNED_BY_PATH = (
+    ("smartlockId", lambda path: path.endswith("/openerconfig"), "smartlockId:opener"),
+    ("smartlockId", lambda path: path.endswith("/smartdoorconfig"), "smartlockId:smartdoor"),
+    ("id", lambda path: "/auth/" in path, "authorizationId"),
+    ("id", lambda path: path.startswith("/api/decentralWebhook/"), "id:decentralWebhook"),
+    ("id", lambda path: path.startswith("/address/token/"), "id:addressToken"),
+    ("id", lambda path: "/reservation/" in path, "id:reservation"),
+    ("id", lambda path: "/unit/" in path, "id:unit"),
+)
+
+
 def owned_parameter(operation: APIOperation, name: str, owned: dict[str, Any]) -> Any:
     """The owned resource for a path parameter; a device of the type the operation is for."""
-    if name == "smartlockId" and operation.path.endswith("/openerconfig"):
-        return owned["smartlockId:opener"]
-    if name == "smartlockId" and operation.path.endswith("/smartdoorconfig"):
-        return owned["smartlockId:smartdoor"]
-    if name == "id" and "/auth/" in operation.path:
-        return owned["authorizationId"]
-    if name == "id" and operation.path.startswith("/api/decentralWebhook/"):
-        return owned["id:decentralWebhook"]
-    if name == "id" and operation.path.startswith("/address/token/"):
-        return owned["id:addressToken"]
-    if name == "id" and "/reservation/" in operation.path:
-        return owned["id:reservation"]
-    if name == "id" and "/unit/" in operation.path:
-        return owned["id:unit"]
+    for parameter, matches, key in _OWNED_BY_PATH:
+        if name == parameter and matches(operation.path):
+            return owned[key]
     return owned[name]
 
 
