@@ -52,6 +52,10 @@ HANDLERS: Mapping[str, Handler] = {
 async def run_due(ctx: ServiceContext) -> int:
     """Takes the jobs due now (at most ``BATCH``) and does them; how many it took."""
     now = ctx.clock.now()
+    # Most polls find nothing: they only read (a write transaction would take SQLite's lock).
+    with ctx.db.read() as conn:
+        if not store.any_due(conn, now):
+            return 0
     with ctx.db.transaction() as conn:
         taken = store.take_due(conn, ctx.instance, now, now + LEASE, BATCH)
     for job in taken:

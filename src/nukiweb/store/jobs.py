@@ -61,6 +61,13 @@ def cancel(conn: Connection, kind: str, subject: str) -> None:
     conn.execute(delete(jobs).where(jobs.c.kind == kind, jobs.c.subject == subject))
 
 
+def any_due(conn: Connection, now: datetime) -> bool:
+    """Whether a job is due that no live holder has: a read, before a write transaction."""
+    free = or_(jobs.c.held_until.is_(None), jobs.c.held_until < now)
+    found = conn.execute(select(jobs.c.kind).where(jobs.c.due <= now, free).limit(1)).first()
+    return found is not None
+
+
 def take_due(
     conn: Connection, holder: str, now: datetime, held_until: datetime, limit: int
 ) -> list[Job]:
