@@ -4,10 +4,12 @@ one holder at a time, and a finished job goes only if it is still the one its ho
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+import pytest
+from sqlalchemy import Connection, delete, select
 
 from nukiweb.store import jobs, schema
 from nukiweb.store.database import Database
@@ -16,9 +18,14 @@ T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=2)
 
 
-def _kind() -> str:
-    """A kind of this test's own: the store is shared with other tests."""
-    return f"test-{uuid.uuid4().hex[:8]}"
+@pytest.fixture
+def kind(database: Database) -> Iterator[str]:
+    """A kind of this test's own (the store is shared with other tests, and with the test
+    server's job runner, which must find none of them left)."""
+    kind = f"test-{uuid.uuid4().hex[:8]}"
+    yield kind
+    with database.transaction() as conn:
+        conn.execute(delete(schema.jobs).where(schema.jobs.c.kind == kind))
 
 
 def _take(database: Database, holder: str, now: datetime) -> list[jobs.Job]:
@@ -36,8 +43,7 @@ def _mine(taken: list[jobs.Job], kind: str) -> list[jobs.Job]:
     return [job for job in taken if job.kind == kind]
 
 
-def test_a_due_job_is_taken_once_until_its_lease_runs_out(database: Database) -> None:
-    kind = _kind()
+def test_a_due_job_is_taken_once_until_its_lease_runs_out(database: Database, kind: str) -> None:
     with database.transaction() as conn:
         jobs.schedule(conn, kind, "a", T0)
         jobs.schedule(conn, kind, "later", T0 + timedelta(hours=1))
@@ -47,8 +53,7 @@ def test_a_due_job_is_taken_once_until_its_lease_runs_out(database: Database) ->
     assert [job.subject for job in _mine(_take(database, "two", T0 + LEASE * 2), kind)] == ["a"]
 
 
-def test_finishing_removes_only_the_job_as_it_was_taken(database: Database) -> None:
-    kind = _kind()
+def test_finishing_removes_only_the_job_as_it_was_taken(database: Database, kind: str) -> None:
     with database.transaction() as conn:
         jobs.schedule(conn, kind, "a", T0)
     [job] = _mine(_take(database, "one", T0), kind)
@@ -63,8 +68,9 @@ def test_finishing_removes_only_the_job_as_it_was_taken(database: Database) -> N
         assert _row(conn, kind, "a") is None
 
 
-def test_a_failed_job_is_retried_later_and_counts_its_attempts(database: Database) -> None:
-    kind = _kind()
+def test_a_failed_job_is_retried_later_and_counts_its_attempts(
+    database: Database, kind: str
+) -> None:
     with database.transaction() as conn:
         jobs.schedule(conn, kind, "a", T0)
     [job] = _mine(_take(database, "one", T0), kind)
@@ -76,13 +82,10 @@ def test_a_failed_job_is_retried_later_and_counts_its_attempts(database: Databas
     assert len(_mine(_take(database, "one", T0 + timedelta(seconds=30)), kind)) == 1
 
 
-def test_any_due_sees_a_due_job(database: Database) -> None:
-    kind = _kind()
+def test_any_due_sees_a_due_job(database: Database, kind: str) -> None:
     long_ago = datetime(2000, 1, 1, tzinfo=UTC)
     with database.transaction() as conn:
         jobs.schedule(conn, kind, "a", long_ago + timedelta(days=1))
     with database.read() as conn:
         assert not jobs.any_due(conn, long_ago)  # nothing of any test is due that early
         assert jobs.any_due(conn, long_ago + timedelta(days=1))
-    with database.transaction() as conn:
-        jobs.cancel(conn, kind, "a")
