@@ -3,6 +3,7 @@ that a new user starts first."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -16,6 +17,8 @@ import httpx
 import pytest
 
 from nukiweb.secrets import token_digest
+from nukiweb.services.companies import EXAMPLE_FILE
+from nukiweb.store import companies as company_store
 from nukiweb.store import oauth as oauth_store
 from nukiweb.store.database import Database, default_url
 from tests.support import free_port
@@ -276,3 +279,92 @@ def test_serve_takes_its_limits_from_options_and_the_environment(tmp_path: Path)
         assert token.json()["detailMessage"].endswith("limit on API tokens: 1.")
     finally:
         demo.stop()
+
+
+def listed_companies(directory: Path) -> list[dict[str, str]]:
+    """The companies in the store of ``directory``, as GET /company answers them."""
+    database = Database(default_url(directory))
+    with database.read() as conn:
+        found = company_store.list_companies(conn)
+    database.dispose()
+    return [
+        {"name": company.name} | ({"email": company.email} if company.email else {})
+        for company in found
+    ]
+
+
+def test_import_companies_replaces_the_list_and_prints_the_count(tmp_path: Path) -> None:
+    partners = [{"name": "Alpine Rentals", "email": "alpine@example.com"}, {"name": "Lofts"}]
+    (tmp_path / "partners.json").write_text(json.dumps(partners))
+    result = nukiweb("admin", "import-companies", "partners.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Imported 2 companies.\n"
+    assert listed_companies(tmp_path) == partners
+
+    (tmp_path / "one.json").write_text(json.dumps([{"name": "Only One"}]))
+    result = nukiweb("admin", "import-companies", str(tmp_path / "one.json"), cwd=tmp_path)
+    assert result.stdout == "Imported 1 company.\n"
+    assert listed_companies(tmp_path) == [{"name": "Only One"}]
+
+    result = nukiweb("admin", "import-companies", "--example", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    example = json.loads(EXAMPLE_FILE.read_text(encoding="utf-8"))
+    assert result.stdout == f"Imported {len(example)} companies.\n"
+    assert listed_companies(tmp_path) == example
+    assert all(company["name"].endswith("(example)") for company in example)
+
+    (tmp_path / "bad.json").write_text(json.dumps([{"name": "Fine"}, {"name": " "}]))
+    result = nukiweb("admin", "import-companies", "bad.json", cwd=tmp_path)
+    assert result.returncode == 1
+    assert listed_companies(tmp_path) == example  # a refused file changes nothing
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        ("{", ["companies.json"], "companies.json is not a JSON document"),
+        ("", ["companies.json"], "companies.json is not a JSON document"),
+        ('{"name": "A"}', ["companies.json"], "JSON array"),
+        ('[{"name": "A"}, {"name": ""}]', ["companies.json"], "companies.json: "),
+        ('[{"name": "A"}, {"name": ""}]', ["companies.json"], "'[1].name'"),
+        ('[{"name": "A", "email": "nope"}]', ["companies.json"], "'[0].email'"),
+        ('[{"name": "A", "url": "x"}]', ["companies.json"], "'[0].url'"),
+        ("[]", ["missing.json"], "missing.json"),
+        ("[]", ["."], "directory"),
+        ("[]", [], "FILE or --example"),
+        ("[]", ["companies.json", "--example"], "FILE or --example"),
+    ],
+)
+def test_a_bad_companies_file_is_a_one_line_error(
+    tmp_path: Path, content: str, args: list[str], message: str
+) -> None:
+    (tmp_path / "companies.json").write_text(content)
+    result = nukiweb("admin", "import-companies", *args, cwd=tmp_path)
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("nukiweb: ")
+    assert message in result.stderr
+
+
+def test_demo_starts_with_the_example_companies_and_keeps_an_imported_list(
+    tmp_path: Path,
+) -> None:
+    example = json.loads(EXAMPLE_FILE.read_text(encoding="utf-8"))
+    first = DemoServer(tmp_path)
+    try:
+        base = f"http://127.0.0.1:{first.port}"
+        response = httpx.get(f"{base}/company", headers={"Authorization": f"Bearer {first.token}"})
+        assert response.status_code == 200, response.text
+        assert response.json() == example
+    finally:
+        first.stop()
+    (tmp_path / "partners.json").write_text(json.dumps([{"name": "Ours"}]))
+    assert nukiweb("admin", "import-companies", "partners.json", cwd=tmp_path).returncode == 0
+    second = DemoServer(tmp_path)
+    try:
+        base = f"http://127.0.0.1:{second.port}"
+        response = httpx.get(f"{base}/company", headers={"Authorization": f"Bearer {second.token}"})
+        assert response.json() == [{"name": "Ours"}]
+    finally:
+        second.stop()

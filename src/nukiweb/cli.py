@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -26,7 +27,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-admin = typer.Typer(help="Manage accounts and tokens in the store.", no_args_is_help=True)
+admin = typer.Typer(
+    help="Manage accounts, tokens and partner companies in the store.", no_args_is_help=True
+)
 db = typer.Typer(help="Manage the store's schema.", no_args_is_help=True)
 app.add_typer(admin, name="admin")
 app.add_typer(db, name="db")
@@ -369,6 +372,45 @@ def link_feed(
     caller = acting_for(account.account_id, "nukiweb admin")
     asyncio.run(booking_services.link_feed(ctx, caller, service, address, url))
     typer.echo(service)
+
+
+@admin.command("import-companies")
+def import_companies(
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A JSON array of companies, each {name, email}.",
+            metavar="FILE",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ] = None,
+    example: Annotated[
+        bool, typer.Option("--example", help="Import the example set shipped with nukiweb.")
+    ] = False,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = Path(),
+) -> None:
+    """Replace the partner companies that GET /company lists with those of FILE (or the example
+    set) and print how many were imported."""
+    from nukiweb.services import companies
+
+    if (file is not None) == example:  # both, or neither
+        raise typer.BadParameter("give either a FILE or --example")
+    if file is None:
+        document = companies.example_companies()
+    else:
+        try:
+            document = json.loads(file.read_text(encoding="utf-8"))
+        except ValueError as error:  # not JSON, or not UTF-8
+            raise typer.BadParameter(f"{file} is not a JSON document: {error}") from None
+    ctx = open_context(database_url, data_dir)
+    try:
+        count = companies.import_companies(ctx, document)
+    except NukiwebError as error:
+        raise NukiwebError(f"{file or 'the example set'}: {error.message}") from None
+    typer.echo(f"Imported {count} {'company' if count == 1 else 'companies'}.")
 
 
 def main() -> None:

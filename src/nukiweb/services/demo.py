@@ -1,4 +1,5 @@
-"""The demo account that ``nukiweb serve --demo`` creates (once) and hands a fresh token."""
+"""The demo account that ``nukiweb serve --demo`` creates (once) and hands a fresh token, and
+the example partner companies it starts with."""
 
 from __future__ import annotations
 
@@ -8,7 +9,15 @@ from zoneinfo import ZoneInfo
 from nukiweb.domain.bookings import Booking, render_feed
 from nukiweb.domain.errors import NotFound
 from nukiweb.domain.identity import acting_for
-from nukiweb.services import accounts, addresses, api_keys, booking_services, simulator, smartlocks
+from nukiweb.services import (
+    accounts,
+    addresses,
+    api_keys,
+    booking_services,
+    companies,
+    simulator,
+    smartlocks,
+)
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import api_keys as key_store
 from nukiweb.store import smartlocks as device_store
@@ -25,7 +34,8 @@ DEMO_FEED_PATH = "/simulator/feeds/demo.ics"
 def seed_demo(ctx: ServiceContext) -> tuple[str, str, str]:
     """Returns the demo account's email, password and a new all-scopes API token; the token of
     the previous demo start is revoked, so they do not pile up. The account gets one simulated
-    device of each type the first time."""
+    device of each type the first time; the store gets the example companies while it has no
+    companies (a list the operator imported stays)."""
     try:
         account = accounts.find_account_by_email(ctx, DEMO_EMAIL)
     except NotFound:
@@ -51,6 +61,7 @@ def seed_demo(ctx: ServiceContext) -> tuple[str, str, str]:
         _seed_short_rental(
             ctx, account.account_id, [devices[0].smartlock_id, devices[4].smartlock_id]
         )
+    companies.import_companies(ctx, companies.example_companies(), only_if_empty=True)
     return DEMO_EMAIL, DEMO_PASSWORD, value
 
 
