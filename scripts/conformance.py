@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from nukiweb.api.app import ROUTERS  # noqa: E402
+from nukiweb.api.endpoint import SECURITY_ERRATA  # noqa: E402
 from nukiweb.api.extra_operations import EXTRA_OPERATIONS  # noqa: E402
 from nukiweb.api.operations import OPERATIONS  # noqa: E402
 from nukiweb.api.unimplemented import implemented_operation_ids  # noqa: E402
@@ -78,6 +79,7 @@ Where the vendor's service would let a caller do something that is unsafe, nukiw
 | `PUT /account/sub`, `POST /account/sub/{accountId}` | the spec asks only for `account`, whatever rights are given | only rights whose scopes the calling token holds; a sub-account's password or email only by a token that could give it all its rights, never by an OAuth token; else `403` |
 | `GET`, `DELETE /api/decentralWebhook`, `/notification` of a sub-account | undocumented | only the webhooks and notifications the sub-account made (their secrets sign what its master's receivers trust) |
 | webhooks and notifications | the spec asks only for `webhook.decentral`, `account` (central) or `smartlock.log` (notifications), whatever features are named | hear only what the account that subscribed may read with its credentials under the API key, checked at each delivery; subscribing to more is `403`; webhook logs hide what the reader may not read |
+| `PUT /address`, `DELETE /address/{addressId}`, `GET /address/{addressId}/token` | no security entry (open), unlike the other operations on addresses | the `account` scope, as those others |
 | API keys, API tokens, decentral webhooks, notifications, sub-accounts | the spec documents no limit | 20 API keys per account, 100 tokens per key, 20 decentral webhooks and 50 notifications per account with its sub-accounts, 100 sub-accounts (configurable); beyond, `409` |
 
 ## Operations the spec omits
@@ -98,7 +100,8 @@ def render() -> str:
         totals[op.tag] += 1
         done[op.tag] += is_done
         status = "implemented" if is_done else "**missing** (501)"
-        scopes = "public" if op.security is None else ", ".join(op.security) or "any token"
+        security = SECURITY_ERRATA.get(op.operation_id, op.security)
+        scopes = "public" if security is None else ", ".join(security) or "any token"
         rows.append(
             f"| {op.tag} | `{op.method} {op.path}` | `{op.operation_id}` | {scopes} | {status} |"
         )

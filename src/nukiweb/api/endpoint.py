@@ -28,9 +28,20 @@ from nukiweb.services.context import ServiceContext
 OPERATIONS_BY_ID: dict[str, Operation] = {
     op.operation_id: op for op in (*OPERATIONS, *EXTRA_OPERATIONS)
 }
+# Operations on an account's own data that the vendor's spec leaves without a security entry,
+# unlike their siblings: nukiweb asks them for the scope their siblings ask for
+# (docs/conformance.md, "Deliberate differences").
+SECURITY_ERRATA: dict[str, tuple[str, ...]] = {
+    "AddressesResource_put_put": ("account",),
+    "AddressResource_delete_delete": ("account",),
+    "AddressTokensResource_get_get": ("account",),
+}
 # operationId → (the scopes of which the token needs one, the rights a sub-account needs)
 _REQUIREMENTS: dict[str, tuple[tuple[str, ...] | None, Rights]] = {
-    op.operation_id: (op.security, required_rights(op.tag, op.method, op.path))
+    op.operation_id: (
+        SECURITY_ERRATA.get(op.operation_id, op.security),
+        required_rights(op.tag, op.method, op.path),
+    )
     for op in OPERATIONS_BY_ID.values()
 }
 
@@ -82,9 +93,10 @@ def token_call(request: Request) -> Call:
 
 
 def security_requirement(op: Operation) -> list[dict[str, list[str]]]:
-    if op.security is None:
+    security = SECURITY_ERRATA.get(op.operation_id, op.security)
+    if security is None:
         return []
-    return [{"oauth": list(op.security)}, {"api_key": []}]
+    return [{"oauth": list(security)}, {"api_key": []}]
 
 
 def operation(
