@@ -203,11 +203,7 @@ def update_within(
         values = _field_values(changed) | {"update_date": now}
         values |= keypad_codes.at_rest(ctx.secrets, auth.smartlock_id, changed.code)
         store.update_authorization(conn, auth.id, values)
-        device = device_store.get_device_by_id(conn, auth.smartlock_id)
-        updated = store.get_by_id(conn, ctx.secrets, auth.id)
-        assert device is not None
-        assert updated is not None
-        deliveries.append((device, updated))
+        deliveries.append(_as_now(ctx, conn, auth))
     _deliver(ctx, conn, deliveries)
     return deliveries
 
@@ -230,13 +226,20 @@ def delete_within(
     for smartlock_id, authorization_id in targets:
         auth = _authorization(ctx, conn, caller, smartlock_id, authorization_id)
         _claim(conn, auth, "delete")
-        device = device_store.get_device_by_id(conn, auth.smartlock_id)
-        claimed = store.get_by_id(conn, ctx.secrets, auth.id)
-        assert device is not None
-        assert claimed is not None
-        deliveries.append((device, claimed))
+        deliveries.append(_as_now(ctx, conn, auth))
     _deliver(ctx, conn, deliveries)
     return deliveries
+
+
+def _as_now(
+    ctx: ServiceContext, conn: Connection, auth: Authorization
+) -> tuple[Device, Authorization]:
+    """The authorization as just changed, with its device: what to send."""
+    device = device_store.get_device_by_id(conn, auth.smartlock_id)
+    changed = store.get_by_id(conn, ctx.secrets, auth.id)
+    assert device is not None
+    assert changed is not None
+    return device, changed
 
 
 def _deliver(
