@@ -59,8 +59,14 @@ async def run_due(ctx: ServiceContext) -> int:
     with ctx.db.transaction() as conn:
         taken = store.take_due(conn, ctx.instance, now, now + LEASE, BATCH)
     for job in taken:
+        handler = HANDLERS.get(job.kind)
+        if handler is None:
+            # A kind this version does not know (a newer instance's): left to the instances
+            # that do, after the lease.
+            log.warning("job %s %s: unknown kind, left to other instances", job.kind, job.subject)
+            continue
         try:
-            await HANDLERS[job.kind](ctx, job.subject)
+            await handler(ctx, job.subject)
         except StoreUnavailable:
             raise  # the lease frees the job; the runner waits for the store
         except Exception as failed:
