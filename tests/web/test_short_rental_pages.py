@@ -423,9 +423,10 @@ def test_the_link_page_refuses_what_it_cannot_link(
     message: str,
 ) -> None:
     address_id = create_address(account, [])["addressId"]
-    feed.broken = fields.pop("broken", None)
+    feed.broken = fields.get("broken")
+    entered = {"url": feed.url, "address_id": address_id} | fields
     path = link_page(server, account)
-    response = client.submit(path, path, {"url": feed.url, "address_id": address_id} | fields)
+    response = client.submit(path, path, {k: v for k, v in entered.items() if k != "broken"})
     assert response.status_code == 400
     assert message in alert(response.text)
     assert addresses(account)[0].get("serviceId") is None
