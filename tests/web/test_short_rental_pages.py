@@ -28,7 +28,7 @@ from tests.devices import add_device, advance, set_bridge_online
 from tests.feeds import FeedServer, booking, feed_server
 from tests.support import AccountFixture, RunningServer, unique_email
 from tests.web.support import WebClient, csrf_token
-from tests.web.test_device_pages import alert, cell, rows
+from tests.web.test_device_pages import alert, rows
 
 ADDRESSES = "/web/short-rental"
 
@@ -71,6 +71,14 @@ def link_page(server: RunningServer, account: AccountFixture, service_id: str = 
     url: str = response.json()
     assert url.startswith(server.base_url)
     return url.removeprefix(server.base_url)
+
+
+def cell(row: str, name: str) -> str:
+    """The text of the row's cell of class ``name`` (whatever other attributes it has)."""
+    found = re.search(rf'<td class="{name}"[^>]*>(.*?)</td>', row, re.DOTALL)
+    assert found, f"no {name} cell in {row}"
+    text = re.sub(r"<[^>]+>", " ", found.group(1))
+    return " ".join(html.unescape(text).split())
 
 
 def notice(page: str) -> str:
