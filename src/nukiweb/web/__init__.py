@@ -1,5 +1,5 @@
 """The web pages of nukiweb (sign in, OAuth2 consent, the Web API page, smart locks, users,
-activity log) and the OAuth2 endpoints, server-rendered with Jinja2."""
+activity log, short rental) and the OAuth2 endpoints, server-rendered with Jinja2."""
 
 from __future__ import annotations
 
@@ -9,10 +9,18 @@ from fastapi import FastAPI
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from nukiweb.web import api_page, devices, oauth, sign_in
+from nukiweb.web import address_buttons, api_page, devices, oauth, short_rental, sign_in
 from nukiweb.web.pages import HOME_PATH, STATIC_PATH, redirect
 
-ROUTERS = (sign_in.router, oauth.router, oauth.token_router, api_page.router, devices.router)
+ROUTERS = (
+    sign_in.router,
+    oauth.router,
+    oauth.token_router,
+    api_page.router,
+    devices.router,
+    short_rental.router,
+    address_buttons.router,
+)
 
 
 def install(app: FastAPI) -> None:

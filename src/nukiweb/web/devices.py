@@ -26,7 +26,6 @@ from nukiweb.domain.device_words import (
 )
 from nukiweb.domain.devices import MAX_SMARTLOCK_ID
 from nukiweb.domain.errors import InvalidParameter, NotFound, NukiwebError
-from nukiweb.domain.rights import required_rights
 from nukiweb.domain.simple_actions import SimpleActionKind
 from nukiweb.domain.smartlocks import Device, LogEntry, LogQuery
 from nukiweb.services import account_users, authorizations, smartlock_logs, smartlocks
@@ -40,6 +39,7 @@ from nukiweb.web.pages import (
     posted_form,
     redirect,
     render,
+    require_rights,
     require_session,
 )
 
@@ -55,11 +55,6 @@ _LOG_ID = re.compile(r"[0-9a-f]{24}")
 router = page_router()
 
 
-def _require_rights(session: WebSession, tag: str, method: str, path: str) -> None:
-    """What a sub-account needs for the page: the rights of the API operation it mirrors."""
-    session.caller.require_rights(required_rights(tag, method, path))
-
-
 # --- Smart Locks -----------------------------------------------------------------------------
 
 
@@ -69,7 +64,7 @@ async def smartlocks_page(
 ) -> Response:
     """``sent`` and ``smartlockId``: the command that the redirect after a button was for."""
     session = require_session(request)
-    _require_rights(session, "Smartlock", "GET", "/smartlock")
+    require_rights(session, "Smartlock", "GET", "/smartlock")
     return _smartlocks_page(request, session, sent=sent, sent_to=smartlockId)
 
 
@@ -90,7 +85,7 @@ async def _simple_action(request: Request, smartlock_id: str, kind: SimpleAction
     await posted_form(request, session)
     ctx = context_of(request)
     try:
-        _require_rights(session, "Smartlock", "POST", f"/smartlock/{{smartlockId}}/action/{kind}")
+        require_rights(session, "Smartlock", "POST", f"/smartlock/{{smartlockId}}/action/{kind}")
         device_id = _smartlock_id(smartlock_id)
         smartlocks.lock_or_unlock(ctx, session.caller, device_id, kind)
         # The service records on the device why a command could not be delivered.
@@ -150,8 +145,8 @@ def _notice(devices: list[Device], sent: str | None, sent_to: str | None) -> str
 @router.get(USERS_PATH)
 async def users_page(request: Request) -> Response:
     session = require_session(request)
-    _require_rights(session, "AccountUser", "GET", "/account/user")
-    _require_rights(session, "SmartlockAuth", "GET", "/smartlock/auth")
+    require_rights(session, "AccountUser", "GET", "/account/user")
+    require_rights(session, "SmartlockAuth", "GET", "/smartlock/auth")
     ctx = context_of(request)
     users = account_users.list_users(ctx, session.caller, None, 0, MAX_PAGE)
     user_names = {user.account_user_id: user.name for user in users}
@@ -186,7 +181,7 @@ async def users_page(request: Request) -> Response:
 async def activity_page(request: Request) -> Response:
     """Filters are a GET form; a value that is not one is the page with an error, 400."""
     session = require_session(request)
-    _require_rights(session, "SmartlockLog", "GET", "/smartlock/log")
+    require_rights(session, "SmartlockLog", "GET", "/smartlock/log")
     ctx = context_of(request)
     devices = smartlocks.list_devices(ctx, session.caller)
     filters = {name: request.query_params.get(name, "")[:40] for name in ACTIVITY_FILTERS}

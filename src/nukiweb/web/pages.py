@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 from nukiweb.api.errors import UNAVAILABLE_HEADERS, log_unavailable, status_of
 from nukiweb.api.routing import CheckedRoute
 from nukiweb.domain.errors import NukiwebError
+from nukiweb.domain.rights import required_rights
 from nukiweb.secrets import same
 from nukiweb.services import web_sessions
 from nukiweb.services.context import ServiceContext
@@ -151,6 +152,12 @@ def require_session(request: Request) -> WebSession:
     if session is None:
         raise SignInRequired(this_url(request))
     return session
+
+
+def require_rights(session: WebSession, tag: str, method: str, path: str) -> None:
+    """What a sub-account needs for a page or a button: the rights of the API operation it
+    mirrors (its tag, method and path as the spec has them)."""
+    session.caller.require_rights(required_rights(tag, method, path))
 
 
 def this_url(request: Request) -> str:
