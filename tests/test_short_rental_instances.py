@@ -21,8 +21,8 @@ import httpx
 import pytest
 
 from nukiweb.domain.bookings import Booking
+from tests.booking_feeds import feed_server
 from tests.databases import BACKENDS
-from tests.feed_server import feed_server
 from tests.processes import (
     SETTLE_DEADLINE_S,
     Server,
@@ -96,7 +96,8 @@ def test_two_instances_issue_each_guests_access_once(store: Store) -> None:
         )  # fmt: skip
         assert response.status_code == 200, response.text
         address_id = response.json()["addressId"]
-        url = feeds.serve("/block.ics", _bookings())
+        feeds.bookings = _bookings()
+        url = feeds.url
 
         linked = subprocess.run(
             [

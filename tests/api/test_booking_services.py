@@ -4,11 +4,10 @@ server serves, synced into reservations whose guests' access follows them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from nukiweb.domain.bookings import Booking
 from nukiweb.domain.errors import InvalidParameter
 from nukiweb.domain.identity import acting_for
 from nukiweb.services import booking_services
@@ -23,8 +22,8 @@ from tests.api.test_short_rental import (
     type_code,
     until_check_in,
 )
+from tests.booking_feeds import FeedServer, booking, feed_server
 from tests.devices import advance, state
-from tests.feed_server import FeedServer, feed_server
 from tests.support import AccountFixture, ApiClient, run_on_a_loop_of_its_own
 
 
@@ -50,19 +49,8 @@ def reservations(api: ApiClient, address_id: int) -> list[dict]:
     return found
 
 
-def booking(uid: str, start_in_days: int, nights: int, api: ApiClient, **fields: object) -> Booking:
-    start = today(api) + timedelta(days=start_in_days)
-    values = {
-        "uid": uid,
-        "name": "Lin Guest",
-        "email": None,
-        "guests": 2,
-        "reference": None,
-        "start_day": start,
-        "end_day": start + timedelta(days=nights),
-        "canceled": False,
-    } | fields
-    return Booking(**values)  # type: ignore[arg-type]
+def in_days(api: ApiClient, days: int) -> date:
+    return today(api) + timedelta(days=days)
 
 
 def test_the_services_and_where_to_link_them(account: AccountFixture) -> None:
@@ -91,10 +79,10 @@ def test_a_feeds_booking_is_followed_to_check_out_and_cancellation(
     locks = keypad_locks(account)
     address = create_address(account, locks)
     address_id = address["addressId"]
-    stay = booking("feed-stay@example", 2, 2, api, email="lin@example.com")
-    later = booking("feed-later@example", 9, 1, api)
-    url = feeds.serve("/listing/1.ics", [stay, later])
-    link(account, address_id, url)
+    stay = booking("feed-stay@example", in_days(api, 2), name="Lin Guest", email="lin@example.com")
+    later = booking("feed-later@example", in_days(api, 9), nights=1, name="Lin Guest")
+    feeds.bookings = [stay, later]
+    link(account, address_id, feeds.url)
 
     [service] = [s for s in api.get("/service").json() if s["id"] == "airbnb"]
     assert service["linked"] is True
@@ -116,7 +104,9 @@ def test_a_feeds_booking_is_followed_to_check_out_and_cancellation(
     assert state(api, locks[0])["state"] == UNLOCKED
 
     # The platform cancels the stay and drops the later booking: a sync revokes the access.
-    feeds.serve("/listing/1.ics", [booking("feed-stay@example", 2, 2, api, canceled=True)])
+    feeds.bookings = [
+        booking("feed-stay@example", in_days(api, 2), name="Lin Guest", canceled=True)
+    ]
     assert api.post("/service/airbnb/sync").status_code == 204
     advance(api, 0)
     advance(api, 0)
@@ -130,14 +120,15 @@ def test_feeds_that_fail(account: AccountFixture, feeds: FeedServer) -> None:
     api = account.api
     address_id = create_address(account, keypad_locks(account, 1))["addressId"]
     for status, body in [(200, b"<html>Sign in</html>"), (404, b"gone"), (200, b"")]:
-        url = feeds.answer("/bad.ics", status, body)
+        feeds.status, feeds.broken = status, body
         with pytest.raises(InvalidParameter, match="url"):
-            link(account, address_id, url)
+            link(account, address_id, feeds.url)
     assert api.get("/service/airbnb").json()["linked"] is False
 
-    url = feeds.serve("/good.ics", [booking("kept@example", 5, 2, api)])
-    link(account, address_id, url)
-    feeds.answer("/good.ics", 500, b"")
+    feeds.status, feeds.broken = 200, None
+    feeds.bookings = [booking("kept@example", in_days(api, 5))]
+    link(account, address_id, feeds.url)
+    feeds.status, feeds.broken = 500, b""
     assert api.post("/service/airbnb/sync").status_code == 204
     [listing] = api.get("/service/airbnb").json()["listings"]
     assert "500" in listing["syncError"]
@@ -153,11 +144,9 @@ def test_feeds_that_fail(account: AccountFixture, feeds: FeedServer) -> None:
 def test_the_feed_is_fetched_again_on_its_own(account: AccountFixture, feeds: FeedServer) -> None:
     api = account.api
     address_id = create_address(account, [])["addressId"]
-    url = feeds.serve("/periodic.ics", [booking("first@example", 5, 2, api)])
-    link(account, address_id, url)
-    feeds.serve(
-        "/periodic.ics", [booking("first@example", 5, 2, api), booking("second@example", 8, 1, api)]
-    )
+    feeds.bookings = [booking("first@example", in_days(api, 5))]
+    link(account, address_id, feeds.url)
+    feeds.bookings.append(booking("second@example", in_days(api, 8), nights=1))
     fetched = feeds.requests
     advance(api, api.server.ctx.feed_sync_interval + 1)
     assert feeds.requests > fetched

@@ -20,10 +20,10 @@ from tests.api.test_short_rental import (
     today,
     until_check_in,
 )
+from tests.booking_feeds import FeedServer, booking, feed_server
 from tests.browser.support import shoot, sign_in
 from tests.browser.test_smartlocks_page import console_errors
 from tests.devices import advance
-from tests.feeds import FeedServer, booking, feed_server
 from tests.support import AccountFixture, RunningServer
 
 PHONE = {"width": 390, "height": 844}

@@ -24,8 +24,8 @@ from tests.api.test_short_rental import (
     reservation,
     today,
 )
+from tests.booking_feeds import FeedServer, booking, feed_server
 from tests.devices import add_device, advance, set_bridge_online
-from tests.feeds import FeedServer, booking, feed_server
 from tests.support import AccountFixture, RunningServer, unique_email
 from tests.web.support import WebClient, csrf_token
 from tests.web.test_device_pages import alert, rows

@@ -30,20 +30,24 @@ def booking(uid: str, start: date, nights: int = 2, **fields: Any) -> Booking:
 
 
 class FeedServer:
-    """Serves ``bookings`` at ``url``; with ``broken`` set, answers that text instead."""
+    """Serves ``bookings`` at ``url``; with ``broken`` set, answers that text instead, with
+    ``status``. ``requests``: how many it has answered."""
 
     def __init__(self, name: str = "Seaside flat") -> None:
         self.bookings: list[Booking] = []
         self.broken: bytes | None = None
+        self.status = 200
+        self.requests = 0
         feed = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                feed.requests += 1
                 if feed.broken is not None:
                     body, content_type = feed.broken, "text/html"
                 else:
                     body, content_type = render_feed(feed.bookings, name), "text/calendar"
-                self.send_response(200)
+                self.send_response(feed.status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
