@@ -84,17 +84,6 @@ def list_reservations(
     return [_shown(reservation, address, access, now) for reservation in found]
 
 
-def get_reservation(
-    ctx: ServiceContext, caller: Caller, address_id: int, reservation_id: str
-) -> ShownReservation:
-    now = ctx.clock.now()
-    with ctx.db.read() as conn:
-        address = _address(conn, caller, address_id)
-        reservation = _reservation(conn, address, reservation_id)
-        access = store.issued_access(conn, [reservation_id])
-    return _shown(reservation, address, access, now)
-
-
 def _shown(
     reservation: Reservation,
     address: Address,

@@ -154,16 +154,6 @@ def delete_unit(conn: Connection, unit_id: str) -> None:
         conn.execute(delete(address_tokens).where(address_tokens.c.id == token_id))
 
 
-def units_being_deleted(conn: Connection) -> list[tuple[str, str]]:
-    """(unit, its token) of every unit whose deletion waits for its devices."""
-    rows = conn.execute(
-        select(address_units.c.id, address_units.c.address_token_id).where(
-            address_units.c.operation_id.is_not(None)
-        )
-    )
-    return [(row.id, row.address_token_id) for row in rows]
-
-
 def list_tokens(conn: Connection, address_id: int) -> list[Row[Any]]:
     return list(
         conn.execute(

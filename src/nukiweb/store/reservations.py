@@ -110,18 +110,6 @@ def issued_access(conn: Connection, reservation_ids: list[str]) -> dict[str, Iss
     return {row[0]: IssuedAccess(*row[1:]) for row in rows}
 
 
-def issued_authorizations(
-    conn: Connection, reservation_id: str
-) -> list[tuple[int, str, str | None]]:
-    """(device, authorization id, its pending change) of what the reservation issued."""
-    rows = conn.execute(
-        select(smartlock_auths.c.smartlock_id, smartlock_auths.c.id, smartlock_auths.c.pending)
-        .where(smartlock_auths.c.reservation_id == reservation_id)
-        .order_by(smartlock_auths.c.smartlock_id)
-    )
-    return [(row.smartlock_id, row.id, row.pending) for row in rows]
-
-
 # --- booking feeds ---------------------------------------------------------------------------
 
 
