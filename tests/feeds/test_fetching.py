@@ -26,6 +26,7 @@ from nukiweb.feeds.fetching import check_feed_url, feed_host, fetch_feed
 from nukiweb.webhooks.addresses import resolve_with_system
 from tests.api.test_webhook_addresses import TLS_NAME, Authority, authority  # noqa: F401
 from tests.domain.test_bookings import AIRBNB
+from tests.support import run_on_a_loop_of_its_own
 
 SECRET = "s=7f3a9c1e5b2d4f6a8c0e"  # as a platform's export link carries it
 CHUNK = b"BEGIN:VCALENDAR\r\n" + b"X-PADDING:" + b"x" * 65_000 + b"\r\n"
@@ -191,7 +192,7 @@ class StubResolver:
 
 
 def fetch(url: str, *, allow_local: bool = True, **options: Any) -> bytes:
-    return asyncio.run(fetch_feed(url, allow_local=allow_local, **options))
+    return run_on_a_loop_of_its_own(lambda: fetch_feed(url, allow_local=allow_local, **options))
 
 
 def refusal(url: str, *, allow_local: bool = True, **options: Any) -> str:

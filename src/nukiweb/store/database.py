@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import sqlite3
 import stat
 import threading
 import time
@@ -78,10 +79,26 @@ def _on_sqlite_connect(dbapi_connection: Any, busy_timeout: float) -> None:
     # lock instead of failing; first, since switching a new file to WAL takes the lock too.
     # WAL lets readers run while one writer commits.
     cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, tried again while the file is locked: processes starting at
+    once on a new file race to switch it and to make its WAL, and SQLite may refuse the loser
+    at once instead of waiting for busy_timeout."""
+    deadline = time.monotonic() + MIGRATION_LOCK_WAIT_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+        else:
+            return
 
 
 def _owners_only(path: Path) -> None:
