@@ -210,6 +210,20 @@ def test_a_units_token_is_redeemed_once_for_app_authorizations(
     assert account.api.get(f"/address/token/{token_id}").status_code == 404
 
 
+def test_units_deleted_together(account: AccountFixture) -> None:
+    address_id = create_address(account, [add_device(account, 4)])["addressId"]
+    units = [
+        account.api.put(f"/address/{address_id}/unit", json={"name": name}).json()["id"]
+        for name in ("Flat 1", "Flat 2", "Flat 3")
+    ]
+    response = account.api.request("DELETE", f"/address/{address_id}/unit", json=units[:2])
+    assert response.status_code == 200, response.text
+    assert response.json()["requestId"]
+    # Never redeemed, they held nothing on the devices: gone at once.
+    left = account.api.get(f"/address/{address_id}/unit").json()
+    assert [unit["id"] for unit in left] == units[2:]
+
+
 def test_unknown_tokens_and_units(account: AccountFixture) -> None:
     address_id = create_address(account, [])["addressId"]
     assert account.api.get("/address/token/nothing").status_code == 404
