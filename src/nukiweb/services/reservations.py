@@ -205,13 +205,8 @@ def record_bookings(
             store.update_reservation(conn, existing.id, values | {"update_date": now})
             changed.append(existing.id)
     if complete:
-        for uid, reservation_id in store.uids_at(conn, address.address_id).items():
-            reservation = store.get_reservation(conn, reservation_id)
-            if (
-                uid not in seen
-                and reservation is not None
-                and reservation.state is ReservationState.ACCEPTED
-            ):
+        for uid, reservation_id in store.accepted_uids(conn, address.address_id).items():
+            if uid not in seen:
                 store.update_reservation(
                     conn,
                     reservation_id,
@@ -326,7 +321,7 @@ def _hold_access(
     deliveries += _delete(ctx, conn, caller, leaving, problems)
     staying = [auth for auth in kept if auth.smartlock_id in wanted]
     deliveries += _move(ctx, conn, caller, staying, window, problems)
-    code = _code(ctx, conn, reservation, wanted)
+    code = _code(ctx, conn, reservation, wanted, kept)
     user_id = (
         None
         if reservation.email is None
@@ -437,18 +432,20 @@ def _unsent(
 
 
 def _code(
-    ctx: ServiceContext, conn: Connection, reservation: Reservation, smartlock_ids: set[int]
+    ctx: ServiceContext,
+    conn: Connection,
+    reservation: Reservation,
+    smartlock_ids: set[int],
+    issued: list[Authorization],
 ) -> int:
     """The guest's keypad code: the same on every device of the address, kept for the stay
-    (sealed at rest); a new one when the one kept is now taken on a device."""
+    (sealed at rest); a new one when the one kept is now taken on a device by an authorization
+    other than those the reservation ``issued``."""
     taken = {
         smartlock_id: auth_store.DeviceCodes(conn, ctx.secrets, smartlock_id)
         for smartlock_id in smartlock_ids
     }
-    mine = {
-        (auth.smartlock_id, auth.code)
-        for auth in auth_store.issued_by(conn, ctx.secrets, reservation_id=reservation.id)
-    }
+    mine = {(auth.smartlock_id, auth.code) for auth in issued}
     sealed = store.issued_code_box(conn, reservation.id)
     if sealed is not None:
         code = int(ctx.secrets.open(sealed))

@@ -55,10 +55,13 @@ def by_uid(conn: Connection, address_id: int, uid: str) -> Reservation | None:
     return None if row is None else _reservation(row)
 
 
-def uids_at(conn: Connection, address_id: int) -> dict[str, str]:
-    """Every reservation of the address: its uid → its id."""
+def accepted_uids(conn: Connection, address_id: int) -> dict[str, str]:
+    """The address's accepted reservations: uid → id."""
     rows = conn.execute(
-        select(reservations.c.uid, reservations.c.id).where(reservations.c.address_id == address_id)
+        select(reservations.c.uid, reservations.c.id).where(
+            reservations.c.address_id == address_id,
+            reservations.c.state == str(ReservationState.ACCEPTED),
+        )
     )
     return {row.uid: row.id for row in rows}
 
