@@ -55,14 +55,20 @@ def seed_before(ctx: ServiceContext, hook: Receiver) -> tuple[str, int, str]:
     """An account with a keypad code on a lock, a webhook whose receiver was down (the code's
     event waits) and a log of an attempt that showed the code; its token, device, auth id."""
     account = accounts.create_account(ctx, "before@example.com", "correct horse", "Before")
-    token, value = api_keys.issue_token_for_account(ctx, account.account_id, "t", ALL_SCOPES)
-    # Today's services give a device a revision, a column migration 0011 adds: for as long as
-    # the device is made, the table has it.
+    # Today's services read columns later migrations add (a token's last activity, 0014; a
+    # device's revision, 0011): for as long as they are used here, the tables have them.
+    later_columns = [
+        ("api_tokens", "last_active_at", "TIMESTAMP"),
+        ("smartlocks", "revision", "BIGINT"),
+    ]
     with ctx.db.transaction() as conn:
-        conn.exec_driver_sql("ALTER TABLE smartlocks ADD COLUMN revision BIGINT DEFAULT 0")
+        for table, column, type_ in later_columns:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {type_}")
+    token, value = api_keys.issue_token_for_account(ctx, account.account_id, "t", ALL_SCOPES)
     device = smartlocks.add_device(ctx, account.account_id, 4, "Front door")
     with ctx.db.transaction() as conn:
-        conn.exec_driver_sql("ALTER TABLE smartlocks DROP COLUMN revision")
+        for table, column, _ in later_columns:
+            conn.exec_driver_sql(f"ALTER TABLE {table} DROP COLUMN {column}")
     auth_id, now = new_object_id(), ctx.clock.now()
     window = dict.fromkeys(
         ("allowed_from_date", "allowed_until_date", "allowed_week_days", "allowed_from_time",

@@ -15,8 +15,19 @@ from nukiweb.store.async_readers import AsyncReaders
 from nukiweb.store.hot import HotQuery
 from nukiweb.store.schema import accounts
 
+# Secrets (the password's hash, the one-time-password secrets) are read only where they are used.
 _ACCOUNT_COLUMNS = [
-    c for c in accounts.c if c.name not in ("password_hash", "email_key", "setting")
+    c
+    for c in accounts.c
+    if c.name
+    not in (
+        "password_hash",
+        "email_key",
+        "setting",
+        "otp_secret",
+        "otp_pending_secret",
+        "otp_last_step",
+    )
 ]
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -79,6 +80,11 @@ accounts = Table(
     Column("config", JSON, nullable=True),
     Column("profile", JSON, nullable=True),
     Column("setting", JSON, nullable=True),
+    # The TOTP secrets, sealed: the active one, and one made by PUT /account/otp that a first
+    # right code turns active. The last time step a code was accepted for: each code is used once.
+    Column("otp_secret", Text, nullable=True),
+    Column("otp_pending_secret", Text, nullable=True),
+    Column("otp_last_step", BigInteger, nullable=True),
     Column("creation_date", UTCDateTime, nullable=False),
     Column("update_date", UTCDateTime, nullable=False),
 )
@@ -113,6 +119,8 @@ api_tokens = Table(
     Column("scopes", JSON, nullable=False),
     Column("token_digest", String(64), nullable=False, unique=True),
     Column("creation_date", UTCDateTime, nullable=False),
+    # When the token was last used, to the minute or so: written when it moved on, not per request.
+    Column("last_active_at", UTCDateTime, nullable=True),
 )
 
 bridges = Table(
@@ -521,6 +529,7 @@ oauth_tokens = Table(
     Column("refresh_digest", String(64), nullable=True, unique=True),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("creation_date", UTCDateTime, nullable=False),
+    Column("last_active_at", UTCDateTime, nullable=True),
 )
 
 # Refresh tokens already exchanged for new ones, kept while their grant lives: one presented
@@ -707,4 +716,112 @@ companies = Table(
     _sequence(),
     Column("name", String(200), nullable=False),
     Column("email", String(254), nullable=True),
+)
+
+# --- accounts: mail, links, subscriptions; the opener intercom catalog -------------------------
+
+# The mail outbox: a mail is written here in the transaction that causes it and sent by the job
+# runner (job kind "mail", subject its id), retried until the SMTP server takes it, then deleted.
+# The message is sealed: it may carry a single-use link.
+mails = Table(
+    "mails",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    Column("recipient", String(254), nullable=False),
+    Column("sealed_message", Text, nullable=False),
+    Column("creation_date", UTCDateTime, nullable=False),
+)
+
+# Single-use, expiring links sent by mail (verify an email address, reset a password); the link
+# holds the token, the table its SHA-256.
+account_links = Table(
+    "account_links",
+    metadata,
+    Column("token_digest", String(64), primary_key=True),
+    Column("purpose", String(16), nullable=False),
+    _account_id(index=True),
+    # The address to verify (an email change takes effect when its link is followed).
+    Column("email", String(254), nullable=True),
+    Column("delete_api_tokens", Boolean, nullable=True),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime, nullable=True),
+)
+
+# The operator's catalog of opener-compatible intercoms, as the vendor's public API shapes it
+# (``document``: the whole OpenerIntercomBrand / OpenerIntercomModel); re-imports update by id.
+intercom_brands = Table(
+    "intercom_brands",
+    metadata,
+    Column("brand_id", Integer, primary_key=True, autoincrement=False),
+    Column("brand", String(200), nullable=False),
+)
+
+intercom_models = Table(
+    "intercom_models",
+    metadata,
+    Column("intercom_id", Integer, primary_key=True, autoincrement=False),
+    Column("brand_id", Integer, nullable=False, index=True),
+    Column("verified", Integer, nullable=False),
+    Column("update_date", UTCDateTime, nullable=True, index=True),
+    Column("document", JSON, nullable=False),
+)
+
+# The operator's subscription plans (the spec's Subscription).
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("subscription_id", Integer, primary_key=True, autoincrement=False),
+    Column("titles", JSON, nullable=False),
+    Column("descriptions", JSON, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("length", String(16), nullable=False),
+    Column("price", Numeric(12, 2), nullable=False),
+    Column("gift_article", String(100), nullable=True),
+    Column("available", Boolean, nullable=False),
+    Column("update_date", UTCDateTime, nullable=False),
+)
+
+# What an account holds of a plan (the spec's AccountSubscription).
+account_subscriptions = Table(
+    "account_subscriptions",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    _account_id(index=True),
+    Column(
+        "subscription_id",
+        Integer,
+        ForeignKey("subscriptions.subscription_id"),
+        nullable=False,
+    ),
+    Column("period", Integer, nullable=False),
+    Column("payment_type", String(16), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("gift_article", String(100), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("start_date", UTCDateTime, nullable=True),
+    Column("period_end_date", UTCDateTime, nullable=True),
+    Column("next_payment_date", UTCDateTime, nullable=True),
+    # Terminated by the account: runs to its period's end, then finishes instead of renewing.
+    Column("terminated", Boolean, nullable=False),
+)
+
+# Payments asked for by checkout, one per period paid; a provider (``manual``: the operator)
+# confirms them.
+subscription_payments = Table(
+    "subscription_payments",
+    metadata,
+    Column("id", String(24), primary_key=True),
+    Column(
+        "account_subscription_id",
+        String(24),
+        ForeignKey("account_subscriptions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("provider", String(32), nullable=False),
+    Column("period", Integer, nullable=False),
+    Column("amount", Numeric(12, 2), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("creation_date", UTCDateTime, nullable=False),
+    Column("paid_date", UTCDateTime, nullable=True),
 )
