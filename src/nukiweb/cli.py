@@ -413,6 +413,59 @@ def import_companies(
     typer.echo(f"Imported {count} {'company' if count == 1 else 'companies'}.")
 
 
+@admin.command("import-intercoms")
+def import_intercoms(
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help='A JSON object {"brands": [...], "intercoms": [...]} in the vendor\'s shapes.',
+            metavar="FILE",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ] = None,
+    example: Annotated[
+        bool, typer.Option("--example", help="Import the example set shipped with nukiweb.")
+    ] = False,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = Path(),
+) -> None:
+    """Add the opener intercom brands and models of FILE (or the example set) to the catalog
+    that GET /opener/brand and GET /opener/intercom answer, updating those it has by id, and
+    print how many were new, updated and unchanged."""
+    from nukiweb.services import intercoms
+
+    if (file is not None) == example:  # both, or neither
+        raise typer.BadParameter("give either a FILE or --example")
+    if file is None:
+        document = intercoms.example_catalog()
+    else:
+        try:
+            document = json.loads(file.read_text(encoding="utf-8"))
+        except (ValueError, RecursionError) as error:  # not JSON, not UTF-8, or nested too deep
+            raise typer.BadParameter(f"{file} is not a JSON document: {error}") from None
+    ctx = open_context(database_url, data_dir)
+    try:
+        result = intercoms.import_catalog(ctx, document)
+    except NukiwebError as error:
+        raise NukiwebError(f"{file or 'the example set'}: {error.message}") from None
+    brands, models = result.brands, result.intercoms
+    typer.echo(
+        f"Imported {_counted('brand', brands.new, brands.updated, brands.unchanged)} and "
+        f"{_counted('intercom', models.new, models.updated, models.unchanged)}."
+    )
+
+
+def _counted(noun: str, new: int, updated: int, unchanged: int) -> str:
+    """``3 brands (1 new, 1 updated, 1 unchanged)``."""
+    total = new + updated + unchanged
+    return (
+        f"{total} {noun if total == 1 else noun + 's'} "
+        f"({new} new, {updated} updated, {unchanged} unchanged)"
+    )
+
+
 def main() -> None:
     """Entry point: errors are one line on stderr and a non-zero exit, never a traceback."""
     try:

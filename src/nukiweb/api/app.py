@@ -24,6 +24,7 @@ from nukiweb.api import (
     company,
     errors,
     notification,
+    opener,
     service,
     simulator,
     smartlock,
@@ -52,6 +53,7 @@ ROUTERS = (
     smartlock.router,
     smartlock_auth.router,
     smartlock_log.router,
+    opener.router,
 )
 
 

@@ -15,6 +15,7 @@ from nukiweb.services import (
     api_keys,
     booking_services,
     companies,
+    intercoms,
     simulator,
     smartlocks,
 )
@@ -62,6 +63,8 @@ def seed_demo(ctx: ServiceContext) -> tuple[str, str, str]:
             ctx, account.account_id, [devices[0].smartlock_id, devices[4].smartlock_id]
         )
     companies.import_companies(ctx, companies.example_companies(), only_if_empty=True)
+    # The example intercom catalog while the catalog has no brands (an imported one stays).
+    intercoms.import_example(ctx, only_if_empty=True)
     return DEMO_EMAIL, DEMO_PASSWORD, value
 
 
