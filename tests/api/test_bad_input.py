@@ -206,6 +206,7 @@ def test_the_integer_query_parameters_are_the_known_ones() -> None:
         "accountUserId",
         "action",
         "authId",
+        "brandId",
         "limit",
         "offset",
         "type",

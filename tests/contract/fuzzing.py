@@ -14,7 +14,7 @@ from schemathesis import APIOperation as GenericOperation
 from schemathesis import Case as GenericCase
 
 from nukiweb.domain.scopes import Scope
-from nukiweb.services import api_keys
+from nukiweb.services import api_keys, intercoms
 from nukiweb.store import accounts as account_store
 from tests.contract.validation import json_keyed_spec
 from tests.support import AccountFixture, RunningServer, unique_email
@@ -89,6 +89,9 @@ def owned_resources(account: AccountFixture) -> dict[str, Any]:
         json={"uid": "fuzz", "name": "Fuzzed", "startDate": "2026-01-10", "endDate": "2026-01-12"},
     )
     assert reservation.status_code == 200, reservation.text
+    # The catalog is the server's, not the account's: the example set's first brand and model.
+    intercoms.import_example(account.api.server.ctx)
+    example = intercoms.example_catalog()
     return {
         "accountUserId": user_id,
         "addressId": address_id,
@@ -105,6 +108,8 @@ def owned_resources(account: AccountFixture) -> dict[str, Any]:
         "smartlockId": devices[4],
         "smartlockId:opener": devices[2],
         "smartlockId:smartdoor": devices[3],
+        "brandId": example["brands"][0]["brandId"],
+        "intercomId": example["intercoms"][0]["intercomId"],
     }
 
 

@@ -48,7 +48,7 @@ async def list_intercoms(
     """The brand's models, or (``recentlyChanged``) those whose ``updateDate`` is within the
     last 30 days, or both; only verified ones (``verified`` 1) unless ``ignoreVerified``.
     ``brandId`` is required unless ``recentlyChanged`` is true (400 otherwise)."""
-    query = check_query(brandId, ignoreVerified, recentlyChanged)
+    query = check_query(brandId, ignore_verified=ignoreVerified, recently_changed=recentlyChanged)
     found = intercoms.list_models(_ctx(request), query)
     return json_list_response(
         [OpenerIntercomModel.of(model) for model in found], OpenerIntercomModel

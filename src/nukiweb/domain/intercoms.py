@@ -87,7 +87,7 @@ class IntercomQuery:
 
 
 def check_query(
-    brand_id: int | None, ignore_verified: bool | None, recently_changed: bool | None
+    brand_id: int | None, *, ignore_verified: bool | None, recently_changed: bool | None
 ) -> IntercomQuery:
     """The vendor's rule: ``brandId`` is required unless ``recentlyChanged`` is set."""
     if brand_id is None and not recently_changed:
