@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from nukiweb import web
 from nukiweb.api import (
     account,
+    account_subscription,
     account_user,
     address,
     address_reservation,
@@ -29,6 +30,7 @@ from nukiweb.api import (
     smartlock,
     smartlock_auth,
     smartlock_log,
+    subscription,
     swagger,
     unimplemented,
 )
@@ -52,6 +54,8 @@ ROUTERS = (
     smartlock.router,
     smartlock_auth.router,
     smartlock_log.router,
+    subscription.router,
+    account_subscription.router,
 )
 
 

@@ -17,6 +17,7 @@ from nukiweb.services import (
     companies,
     simulator,
     smartlocks,
+    subscriptions,
 )
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import api_keys as key_store
@@ -62,6 +63,7 @@ def seed_demo(ctx: ServiceContext) -> tuple[str, str, str]:
             ctx, account.account_id, [devices[0].smartlock_id, devices[4].smartlock_id]
         )
     companies.import_companies(ctx, companies.example_companies(), only_if_empty=True)
+    subscriptions.import_plans(ctx, subscriptions.example_plans(), only_if_empty=True)
     return DEMO_EMAIL, DEMO_PASSWORD, value
 
 
