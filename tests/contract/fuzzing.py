@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from schemathesis import APIOperation as GenericOperation
 from schemathesis import Case as GenericCase
 
+from nukiweb.domain.identity import acting_for
 from nukiweb.domain.scopes import Scope
-from nukiweb.services import api_keys
+from nukiweb.services import api_keys, subscriptions
 from nukiweb.store import accounts as account_store
 from tests.contract.validation import json_keyed_spec
 from tests.support import AccountFixture, RunningServer, unique_email
@@ -89,6 +90,7 @@ def owned_resources(account: AccountFixture) -> dict[str, Any]:
         json={"uid": "fuzz", "name": "Fuzzed", "startDate": "2026-01-10", "endDate": "2026-01-12"},
     )
     assert reservation.status_code == 200, reservation.text
+    subscription_id, held_id = _subscription(account)
     return {
         "accountUserId": user_id,
         "addressId": address_id,
@@ -105,7 +107,31 @@ def owned_resources(account: AccountFixture) -> dict[str, Any]:
         "smartlockId": devices[4],
         "smartlockId:opener": devices[2],
         "smartlockId:smartdoor": devices[3],
+        "subscriptionId": subscription_id,
+        "id:accountSubscription": held_id,
     }
+
+
+FUZZ_PLAN_ID = 900_001
+FUZZ_PLAN = {
+    "subscriptionId": FUZZ_PLAN_ID,
+    "titles": {"en": "Fuzzed (test)"},
+    "descriptions": {},
+    "quantity": 1,
+    "length": "30d",
+    "price": 0,
+}
+
+
+def _subscription(account: AccountFixture) -> tuple[int, str]:
+    """A plan of the catalog, and the account's subscription of it (checked out as the
+    checkout page does)."""
+    ctx = account.api.server.ctx
+    subscriptions.import_plans(ctx, [FUZZ_PLAN])
+    held, _payment = subscriptions.checkout(
+        ctx, acting_for(account.account_id, "fuzz"), FUZZ_PLAN_ID
+    )
+    return FUZZ_PLAN_ID, held.id
 
 
 def plausible_fields(tag: str) -> st.SearchStrategy[dict[str, Any]]:
