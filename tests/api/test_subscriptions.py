@@ -5,6 +5,7 @@ and the period ends the job runner enforces as simulated time passes."""
 from __future__ import annotations
 
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -316,3 +317,31 @@ def test_dates_are_epoch_milliseconds_of_calendar_months(account: AccountFixture
         month = 29 if start.year % 4 == 0 else 28
     if start.day <= 28:
         assert shown["periodEndDate"] == millis(start + timedelta(days=month))
+
+
+def attempt(call: Any) -> str:
+    try:
+        call()
+    except Conflict:
+        return "refused"
+    return "done"
+
+
+def test_at_once_a_plan_is_checked_out_once_and_a_payment_confirmed_once(
+    account: AccountFixture,
+) -> None:
+    (paid,) = imported(account.api.server, a_plan(plan_id()))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(pool.map(lambda _: attempt(lambda: checkout(account, paid)), range(4)))
+    assert sorted(outcomes) == ["done", "refused", "refused", "refused"]
+    (only,) = account.api.get("/app/account/subscription").json()
+    (payment_id,) = pending_payments(account, only["id"])
+    ctx = account.api.server.ctx
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = list(
+            pool.map(
+                lambda _: attempt(lambda: subscriptions.confirm_payment(ctx, payment_id)), range(4)
+            )
+        )
+    assert sorted(outcomes) == ["done", "refused", "refused", "refused"]
+    assert held(account, only["id"])["period"] == 1

@@ -186,13 +186,17 @@ def confirm_payment(ctx: ServiceContext, payment_id: str) -> AccountSubscription
     and the period it pays for starts now. Only a pending payment can be confirmed."""
     now = ctx.clock.now()
     with ctx.db.transaction() as conn:
-        payment = store.get_payment(conn, payment_id, for_update=True)
-        if payment is None:
+        asked = store.get_payment(conn, payment_id)
+        if asked is None:
             raise NotFound("payment", payment_id)
+        # The subscription's row first, as terminate and the period's end lock it: then its
+        # payments are read as they are.
+        held = store.get_held(conn, None, asked.account_subscription_id, for_update=True)
+        payment = store.get_payment(conn, payment_id, for_update=True)
+        assert held is not None  # payments go with their subscription
+        assert payment is not None
         if payment.status is not PaymentStatus.PENDING:
             raise Conflict(f"The payment '{payment_id}' is {payment.status}, not pending.")
-        held = store.get_held(conn, None, payment.account_subscription_id, for_update=True)
-        assert held is not None  # payments go with their subscription
         store.set_payment_status(conn, payment_id, PaymentStatus.PAID, now)
         if held.status is Status.DEACTIVATED and held.period + 1 == payment.period:
             held = _start_period(conn, held, now)
