@@ -106,6 +106,12 @@ def test_confirm_payment_activates_the_subscription_once(tmp_path: Path) -> None
     finally:
         ctx.db.dispose()
     assert payment is not None
+    listed = nukiweb("admin", "list-payments", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.startswith(
+        f"{payment.id}  pending  5.00  account {account.account_id}  subscription 11 period 1  "
+    )
+    assert listed.stdout.count("\n") == 1
 
     result = nukiweb("admin", "confirm-payment", payment.id, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -113,6 +119,10 @@ def test_confirm_payment_activates_the_subscription_once(tmp_path: Path) -> None
         f"Payment {payment.id} confirmed: subscription {held.id} is active (period 1) until "
     )
     assert result.stdout.count("\n") == 1
+
+    assert nukiweb("admin", "list-payments", cwd=tmp_path).stdout == ""
+    every = nukiweb("admin", "list-payments", "--all", cwd=tmp_path).stdout
+    assert every.startswith(f"{payment.id}  paid  5.00  ")
 
     again = nukiweb("admin", "confirm-payment", payment.id, cwd=tmp_path)
     assert again.returncode == 1

@@ -474,6 +474,28 @@ def confirm_payment(
     )
 
 
+@admin.command("list-payments")
+def list_payments(
+    every: Annotated[
+        bool, typer.Option("--all", help="Paid and cancelled payments too, not only pending ones.")
+    ] = False,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = Path(),
+) -> None:
+    """Print the subscription payments awaited (one a line, oldest first): reference, status,
+    amount, account, plan and period, and when it was asked."""
+    from nukiweb.services import subscriptions
+
+    ctx = open_context(database_url, data_dir)
+    for asked in subscriptions.list_payments(ctx, pending_only=not every):
+        payment = asked.payment
+        typer.echo(
+            f"{payment.id}  {payment.status}  {payment.amount}  account {asked.account_id}"
+            f"  subscription {asked.subscription_id} period {payment.period}"
+            f"  asked {payment.creation_date.isoformat()}"
+        )
+
+
 def main() -> None:
     """Entry point: errors are one line on stderr and a non-zero exit, never a traceback."""
     try:

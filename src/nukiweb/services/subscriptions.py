@@ -203,6 +203,30 @@ def confirm_payment(ctx: ServiceContext, payment_id: str) -> AccountSubscription
     return held
 
 
+@dataclass(frozen=True, slots=True)
+class AskedPayment:
+    payment: Payment
+    account_id: int
+    subscription_id: int
+
+
+def list_payments(ctx: ServiceContext, *, pending_only: bool = True) -> list[AskedPayment]:
+    """Every account's payments, oldest first (the operator's view)."""
+    with ctx.db.read() as conn:
+        asked = store.list_payments(conn, PaymentStatus.PENDING if pending_only else None)
+        held = {
+            payment.account_subscription_id: store.get_held(
+                conn, None, payment.account_subscription_id
+            )
+            for payment in asked
+        }
+    return [
+        AskedPayment(payment, each.account_id, each.subscription_id)
+        for payment in asked
+        if (each := held[payment.account_subscription_id]) is not None
+    ]
+
+
 def terminate(ctx: ServiceContext, caller: Caller, held_id: str) -> None:
     with ctx.db.transaction() as conn:
         held = _own(conn, caller, held_id)
