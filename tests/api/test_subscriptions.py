@@ -175,6 +175,10 @@ def test_a_free_plan_is_active_at_checkout_and_renews_at_its_period_end(
     assert (renewed["status"], renewed["period"]) == ("active", 2)
     assert renewed["periodEndDate"] == millis(end + timedelta(days=10))
     assert renewed["startDate"] == millis(start)
+    advance(account.api, 10 * DAY)
+    again = held(account, held_id)
+    assert (again["status"], again["period"]) == ("active", 3)
+    assert again["periodEndDate"] == millis(end + timedelta(days=20))
 
 
 def test_a_paid_plan_waits_for_its_payment_and_asks_again_at_its_period_end(
