@@ -17,6 +17,7 @@ from nukiweb.domain.scopes import Scope
 from nukiweb.domain.subscriptions import PaymentStatus
 from nukiweb.services import subscriptions
 from nukiweb.store import subscriptions as store
+from tests.api.test_sub_accounts import create_sub, sub_client
 from tests.devices import advance
 from tests.support import AccountFixture, ApiClient, RunningServer
 
@@ -349,3 +350,18 @@ def test_at_once_a_plan_is_checked_out_once_and_a_payment_confirmed_once(
         )
     assert sorted(outcomes) == ["done", "refused", "refused", "refused"]
     assert held(account, only["id"])["period"] == 1
+
+
+def test_a_sub_accounts_subscriptions_are_its_own(account: AccountFixture) -> None:
+    sub_id = create_sub(account, rights=0)["accountId"]
+    assert isinstance(sub_id, int)
+    sub = sub_client(account, sub_id)
+    (free,) = imported(account.api.server, a_plan(plan_id(), price=0))
+    held_id, _ = checkout(account, free)
+    assert sub.get("/app/account/subscription").json() == []
+    assert sub.post(f"/account/subscription/{held_id}/terminate").status_code == 404
+    mine, _payment = subscriptions.checkout(account.api.server.ctx, acting_for(sub_id, "t"), free)
+    (listed,) = sub.get("/app/account/subscription").json()
+    assert (listed["id"], listed["accountId"]) == (mine.id, sub_id)
+    assert sub.post(f"/account/subscription/{mine.id}/terminate").status_code == 204
+    assert held(account, held_id)["status"] == "active"
