@@ -62,6 +62,7 @@ service does, and the contract tests check against what the description means:
 | `Smartlock.State.lastAction` | 1 … 5 | an opener's continuous-mode actions (6, 7) show as the ring-to-open action they imply (1, 2) |
 | `SmartlockAuth.type` | 0 … 2 | 13 (keypad code), and the other types its description lists |
 | `SmartlockAuth.operationId` | an `ObjectId` object | a string, as every other `operationId` |
+| `AccountSubscription.id` | an `ObjectId` object | a 24-hex string, as every other object's id (the `id` that activate and terminate take in their path) |
 | `WebhookMessage.body` | an object whose values are all objects | any JSON object: the webhook's body (`{"feature": "DEVICE_STATUS", "smartlockId": …}`) |
 | `SmartlockActionResource_post_post` | no request body | the `SmartlockAction` body clients send (`{"action": 2, "option": 0}`) |
 | `SmartlockActionResource_post_post` | no 423 | 423 while another operation on the device is in flight, as the service answers |

@@ -28,7 +28,8 @@ app = typer.Typer(
     add_completion=False,
 )
 admin = typer.Typer(
-    help="Manage accounts, tokens and partner companies in the store.", no_args_is_help=True
+    help="Manage accounts, tokens, partner companies, subscriptions and the intercom catalog.",
+    no_args_is_help=True,
 )
 db = typer.Typer(help="Manage the store's schema.", no_args_is_help=True)
 app.add_typer(admin, name="admin")
@@ -411,6 +412,88 @@ def import_companies(
     except NukiwebError as error:
         raise NukiwebError(f"{file or 'the example set'}: {error.message}") from None
     typer.echo(f"Imported {count} {'company' if count == 1 else 'companies'}.")
+
+
+@admin.command("import-subscriptions")
+def import_subscriptions(
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A JSON array of the spec's Subscription objects.",
+            metavar="FILE",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ] = None,
+    example: Annotated[
+        bool, typer.Option("--example", help="Import the example plans shipped with nukiweb.")
+    ] = False,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = Path(),
+) -> None:
+    """Add the subscription plans of FILE (or the example plans) and update those already there
+    by subscriptionId; print how many were imported. Nothing is imported if any is refused."""
+    from nukiweb.services import subscriptions
+
+    if (file is not None) == example:  # both, or neither
+        raise typer.BadParameter("give either a FILE or --example")
+    if file is None:
+        document = subscriptions.example_plans()
+    else:
+        try:
+            document = json.loads(file.read_text(encoding="utf-8"))
+        except ValueError as error:  # not JSON, or not UTF-8
+            raise typer.BadParameter(f"{file} is not a JSON document: {error}") from None
+    ctx = open_context(database_url, data_dir)
+    try:
+        count = subscriptions.import_plans(ctx, document)
+    except NukiwebError as error:
+        raise NukiwebError(f"{file or 'the example plans'}: {error.message}") from None
+    typer.echo(f"Imported {count} subscription{'' if count == 1 else 's'}.")
+
+
+@admin.command("confirm-payment")
+def confirm_payment(
+    payment_id: Annotated[
+        str, typer.Argument(metavar="PAYMENT_ID", help="The payment's reference.")
+    ],
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = Path(),
+) -> None:
+    """Confirm that a pending subscription payment has arrived: the period it pays for starts
+    now. Prints the subscription's new state."""
+    from nukiweb.services import subscriptions
+
+    ctx = open_context(database_url, data_dir)
+    held = subscriptions.confirm_payment(ctx, payment_id.strip())
+    until = f" until {held.period_end_date.isoformat()}" if held.period_end_date else ""
+    typer.echo(
+        f"Payment {payment_id.strip()} confirmed: subscription {held.id} is {held.status}"
+        f" (period {held.period}){until}."
+    )
+
+
+@admin.command("list-payments")
+def list_payments(
+    every: Annotated[
+        bool, typer.Option("--all", help="Paid and cancelled payments too, not only pending ones.")
+    ] = False,
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = Path(),
+) -> None:
+    """Print the subscription payments awaited (one a line, oldest first): reference, status,
+    amount, account, plan and period, and when it was asked."""
+    from nukiweb.services import subscriptions
+
+    ctx = open_context(database_url, data_dir)
+    for asked in subscriptions.list_payments(ctx, pending_only=not every):
+        payment = asked.payment
+        typer.echo(
+            f"{payment.id}  {payment.status}  {payment.amount}  account {asked.account_id}"
+            f"  subscription {asked.subscription_id} period {payment.period}"
+            f"  asked {payment.creation_date.isoformat()}"
+        )
 
 
 @admin.command("import-intercoms")

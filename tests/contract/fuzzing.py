@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from schemathesis import APIOperation as GenericOperation
 from schemathesis import Case as GenericCase
 
+from nukiweb.domain.identity import acting_for
 from nukiweb.domain.scopes import Scope
-from nukiweb.services import api_keys, intercoms
+from nukiweb.services import api_keys, intercoms, subscriptions
 from nukiweb.store import accounts as account_store
 from tests.contract.validation import json_keyed_spec
 from tests.support import AccountFixture, RunningServer, unique_email
@@ -92,6 +93,7 @@ def owned_resources(account: AccountFixture) -> dict[str, Any]:
     # The catalog is the server's, not the account's: the example set's first brand and model.
     intercoms.import_example(account.api.server.ctx)
     example = intercoms.example_catalog()
+    subscription_id, held_id = _subscription(account)
     return {
         "accountUserId": user_id,
         "addressId": address_id,
@@ -110,7 +112,31 @@ def owned_resources(account: AccountFixture) -> dict[str, Any]:
         "smartlockId:smartdoor": devices[3],
         "brandId": example["brands"][0]["brandId"],
         "intercomId": example["intercoms"][0]["intercomId"],
+        "subscriptionId": subscription_id,
+        "id:accountSubscription": held_id,
     }
+
+
+FUZZ_PLAN_ID = 900_001
+FUZZ_PLAN = {
+    "subscriptionId": FUZZ_PLAN_ID,
+    "titles": {"en": "Fuzzed (test)"},
+    "descriptions": {},
+    "quantity": 1,
+    "length": "30d",
+    "price": 0,
+}
+
+
+def _subscription(account: AccountFixture) -> tuple[int, str]:
+    """A plan of the catalog, and the account's subscription of it (checked out as the
+    checkout page does)."""
+    ctx = account.api.server.ctx
+    subscriptions.import_plans(ctx, [FUZZ_PLAN])
+    held, _payment = subscriptions.checkout(
+        ctx, acting_for(account.account_id, "fuzz"), FUZZ_PLAN_ID
+    )
+    return FUZZ_PLAN_ID, held.id
 
 
 def plausible_fields(tag: str) -> st.SearchStrategy[dict[str, Any]]:

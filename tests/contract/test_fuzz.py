@@ -69,6 +69,7 @@ _OWNED_BY_PATH = (
     ("id", lambda path: path.startswith("/address/token/"), "id:addressToken"),
     ("id", lambda path: "/reservation/" in path, "id:reservation"),
     ("id", lambda path: "/unit/" in path, "id:unit"),
+    ("id", lambda path: path.startswith("/account/subscription/"), "id:accountSubscription"),
 )
 
 

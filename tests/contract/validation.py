@@ -43,6 +43,7 @@ SPEC_ERRATA = {
     "required)",
     "AddressToken.redeemDate": "absent until the token is redeemed, as redeemAccountId (the spec "
     "says required)",
+    "AccountSubscription.id": "a 24-hex string, as every other id (the spec says ObjectId)",
 }
 
 
@@ -81,6 +82,7 @@ def erratum_spec() -> dict[str, Any]:
     schemas["AddressUnitResponse"]["required"].remove("redeemDate")
     schemas["AddressToken"]["required"].remove("redeemDate")
     schemas["AddressToken"]["required"].remove("redeemAccountId")
+    schemas["AccountSubscription"]["properties"]["id"] = {"type": "string"}
     return spec
 
 

@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from nukiweb import web
 from nukiweb.api import (
     account,
+    account_subscription,
     account_user,
     address,
     address_reservation,
@@ -30,6 +31,7 @@ from nukiweb.api import (
     smartlock,
     smartlock_auth,
     smartlock_log,
+    subscription,
     swagger,
     unimplemented,
 )
@@ -54,6 +56,8 @@ ROUTERS = (
     smartlock_auth.router,
     smartlock_log.router,
     opener.router,
+    subscription.router,
+    account_subscription.router,
 )
 
 

@@ -18,6 +18,7 @@ from nukiweb.services import (
     intercoms,
     simulator,
     smartlocks,
+    subscriptions,
 )
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import api_keys as key_store
@@ -65,6 +66,7 @@ def seed_demo(ctx: ServiceContext) -> tuple[str, str, str]:
     companies.import_companies(ctx, companies.example_companies(), only_if_empty=True)
     # The example intercom catalog while the catalog has no brands (an imported one stays).
     intercoms.import_example(ctx, only_if_empty=True)
+    subscriptions.import_plans(ctx, subscriptions.example_plans(), only_if_empty=True)
     return DEMO_EMAIL, DEMO_PASSWORD, value
 
 

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
 from nukiweb.domain import short_rental
-from nukiweb.services import booking_services, reservations
+from nukiweb.services import booking_services, reservations, subscriptions
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import jobs as store
 from nukiweb.store.faults import Backoff, StoreUnavailable
@@ -43,9 +43,14 @@ async def _sync_feed(ctx: ServiceContext, feed_id: str) -> None:
     await booking_services.sync_feed(ctx, int(feed_id))
 
 
+async def _end_subscription_period(ctx: ServiceContext, account_subscription_id: str) -> None:
+    subscriptions.end_period(ctx, account_subscription_id)
+
+
 HANDLERS: Mapping[str, Handler] = {
     reservations.JOB: _reconcile,
     booking_services.JOB: _sync_feed,
+    subscriptions.JOB: _end_subscription_period,
 }
 
 

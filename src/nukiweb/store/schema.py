@@ -803,6 +803,7 @@ account_subscriptions = Table(
     Column("next_payment_date", UTCDateTime, nullable=True),
     # Terminated by the account: runs to its period's end, then finishes instead of renewing.
     Column("terminated", Boolean, nullable=False),
+    Column("creation_date", UTCDateTime, nullable=False),
 )
 
 # Payments asked for by checkout, one per period paid; a provider (``manual``: the operator)

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from nukiweb.web import address_buttons, api_page, devices, oauth, short_rental, sign_in
+from nukiweb.web import subscriptions as subscription_pages
 from nukiweb.web.pages import HOME_PATH, STATIC_PATH, redirect
 
 ROUTERS = (
@@ -20,6 +21,7 @@ ROUTERS = (
     devices.router,
     short_rental.router,
     address_buttons.router,
+    subscription_pages.router,
 )
 
 

@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("period_end_date", UTCDateTime(), nullable=True),
         sa.Column("next_payment_date", UTCDateTime(), nullable=True),
         sa.Column("terminated", sa.Boolean(), nullable=False),
+        sa.Column("creation_date", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"],
             ["accounts.account_id"],
