@@ -34,6 +34,7 @@ STATUS: dict[type[errors.NukiwebError], int] = {
     errors.MethodNotAllowed: 405,
     errors.Conflict: 409,
     errors.Locked: 423,
+    errors.TooManyAttempts: 429,
     errors.NotImplementedOperation: 501,
 }
 

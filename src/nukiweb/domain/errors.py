@@ -8,6 +8,7 @@ NukiwebError
 ├── MethodNotAllowed       405  the operation does not apply to this object
 ├── Conflict               409  the change clashes with existing data (a taken email, ...)
 ├── Locked                 423  another operation on the object is still in flight
+├── TooManyAttempts        429  repeated failures (wrong one-time passwords): wait a while
 └── NotImplementedOperation 501 a vendor operation that nukiweb does not implement yet
 """
 
@@ -55,6 +56,10 @@ class Conflict(NukiwebError):
 
 
 class Locked(NukiwebError):
+    pass
+
+
+class TooManyAttempts(NukiwebError):
     pass
 
 
