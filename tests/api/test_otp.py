@@ -13,6 +13,7 @@ from sqlalchemy import select
 from nukiweb.domain.errors import NukiwebError
 from nukiweb.services import otp
 from nukiweb.store.schema import accounts
+from tests.api.test_sub_accounts import create_sub, sub_client
 from tests.devices import advance
 from tests.support import AccountFixture, RunningServer
 
@@ -139,6 +140,7 @@ def test_repeated_wrong_codes_are_throttled_with_429(account: AccountFixture) ->
     throttled = account.api.post("/account/otp", json={"otp": code_now(server, secret)})
     assert throttled.status_code == 429
     assert "Too many failed attempts" in throttled.json()["detailMessage"]
+    assert 0 < int(throttled.headers["retry-after"]) <= 15 * 60
     assert "otpEnabledDate" not in account.api.get("/account").json()["config"]
     advance(account.api, 15 * 60)
     right = account.api.post("/account/otp", json={"otp": code_now(server, secret)})
@@ -231,3 +233,18 @@ def test_one_code_used_at_once_passes_once(account: AccountFixture) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         outcomes = list(pool.map(attempt, range(4)))
     assert outcomes.count(True) == 1
+
+
+def test_a_master_updating_a_sub_accounts_config_keeps_its_date(account: AccountFixture) -> None:
+    sub = create_sub(account, 0)
+    sub_id = int(str(sub["accountId"]))
+    sub_api = sub_client(account, sub_id)
+    server = account.api.server
+    secret = sub_api.put("/account/otp").json()
+    enabled = sub_api.post("/account/otp", json={"otp": code_now(server, secret)})
+    assert enabled.status_code == 204, enabled.text
+    date = sub_api.get("/account").json()["config"]["otpEnabledDate"]
+    config = {"alexaPin": "1", "gactionsHomePin": "2"}
+    updated = account.api.post(f"/account/sub/{sub_id}", json={"language": "en", "config": config})
+    assert updated.status_code == 204, updated.text
+    assert sub_api.get("/account").json()["config"] == config | {"otpEnabledDate": date}

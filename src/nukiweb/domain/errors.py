@@ -14,6 +14,8 @@ NukiwebError
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 
 class NukiwebError(Exception):
     """Base of every error a client can cause; ``message`` is safe to show to the client."""
@@ -60,7 +62,9 @@ class Locked(NukiwebError):
 
 
 class TooManyAttempts(NukiwebError):
-    pass
+    def __init__(self, message: str, retry_after: timedelta) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class NotImplementedOperation(NukiwebError):

@@ -76,9 +76,10 @@ class OtpThrottled(TooManyAttempts):
     def __init__(self, retry_after: timedelta) -> None:
         minutes = max(1, round(retry_after.total_seconds() / 60))
         super().__init__(
-            f"Too many failed attempts: wrong one time passwords. Try again in {minutes} minute(s)."
+            "Too many failed attempts: wrong one time passwords. "
+            f"Try again in {minutes} minute(s).",
+            retry_after,
         )
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
