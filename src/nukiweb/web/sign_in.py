@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import quote
 
+from anyio import to_thread
 from fastapi import Request
 from fastapi.responses import Response
 
@@ -69,8 +70,9 @@ async def sign_in(request: Request) -> Response:
     address = request.client.host if request.client else ""
     ctx = context_of(request)
     try:
-        account_id = web_sessions.check_password(
-            ctx, email, form_text(form, "password", 1024), address
+        # argon2 takes a while: in a thread, while the event loop serves others.
+        account_id = await to_thread.run_sync(
+            web_sessions.check_password, ctx, email, form_text(form, "password", 1024), address
         )
     except SignInThrottled as error:
         return _sign_in_form(request, next_url, email, str(error), status=429)
