@@ -549,6 +549,22 @@ def _counted(noun: str, new: int, updated: int, unchanged: int) -> str:
     )
 
 
+@admin.command("disable-otp")
+def disable_otp(
+    email: Annotated[str, typer.Option(help="The account's email.")],
+    database_url: DatabaseUrl = None,
+    data_dir: DataDir = Path(),
+) -> None:
+    """Disable an account's two-factor sign-in (one-time passwords), for one who lost their
+    authenticator: signing in asks for the password alone again."""
+    from nukiweb.services import accounts, otp
+
+    ctx = open_context(database_url, data_dir)
+    account = accounts.find_account_by_email(ctx, email)
+    otp.disable(ctx, account.account_id)
+    typer.echo(f"Two-factor sign-in is disabled for {account.email}.")
+
+
 def main() -> None:
     """Entry point: errors are one line on stderr and a non-zero exit, never a traceback."""
     try:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from nukiweb.api.endpoint import (
     authorized,
+    json_document_response,
     json_list_response,
     json_response,
     no_content,
@@ -13,6 +14,7 @@ from nukiweb.api.endpoint import (
 )
 from nukiweb.api.models.account import (
     Account,
+    AccountOtpEnable,
     AccountSetting,
     AccountSubCreate,
     AccountSubUpdate,
@@ -21,7 +23,7 @@ from nukiweb.api.models.account import (
 )
 from nukiweb.api.parameters import Int32Id
 from nukiweb.api.routing import CheckedRoute
-from nukiweb.services import accounts
+from nukiweb.services import accounts, otp
 
 router = APIRouter(route_class=CheckedRoute)
 
@@ -122,4 +124,31 @@ async def update_sub_account(
 async def delete_sub_account(request: Request, accountId: Int32Id) -> Response:
     call = authorized(request)
     accounts.delete_sub_account(call.ctx, call.caller, accountId)
+    return no_content()
+
+
+# One-time passwords (two-factor sign-in to the pages): services/otp.py.
+
+
+@operation(router, "AccountOtpResource_put_put", response_model=str)
+async def create_otp_secret(request: Request) -> Response:
+    """A new secret (base32, as a JSON string), pending until ``POST`` confirms a code of it;
+    405 while one-time passwords are enabled."""
+    call = authorized(request)
+    return json_document_response(otp.create_secret(call.ctx, call.caller))
+
+
+@operation(router, "AccountOtpResource_post_post", status_code=204)
+async def enable_otp(request: Request, body: AccountOtpEnable) -> Response:
+    """Enables one-time passwords when ``otp`` is a current code of the pending secret: 400
+    when empty, 401 when wrong, 429 after repeated wrong ones (the spec's codes)."""
+    call = authorized(request)
+    otp.enable(call.ctx, call.caller, body.otp)
+    return no_content()
+
+
+@operation(router, "AccountOtpResource_delete_delete", status_code=204)
+async def disable_otp(request: Request) -> Response:
+    call = authorized(request)
+    otp.disable(call.ctx, call.caller.account_id)
     return no_content()

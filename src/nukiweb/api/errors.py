@@ -12,6 +12,7 @@ the client's and no bug: 503 with ``Retry-After``, and one line in the server's 
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -34,6 +35,7 @@ STATUS: dict[type[errors.NukiwebError], int] = {
     errors.MethodNotAllowed: 405,
     errors.Conflict: 409,
     errors.Locked: 423,
+    errors.TooManyAttempts: 429,
     errors.NotImplementedOperation: 501,
 }
 
@@ -66,6 +68,14 @@ def unavailable_response(request: Request, error: StoreUnavailable) -> JSONRespo
     return JSONResponse(
         error_body(UNAVAILABLE_MESSAGE), status_code=503, headers=UNAVAILABLE_HEADERS
     )
+
+
+def domain_error_response(error: errors.NukiwebError) -> JSONResponse:
+    response = error_response(status_of(error), error.message)
+    if isinstance(error, errors.TooManyAttempts):  # says when to try again
+        seconds = max(1, math.ceil(error.retry_after.total_seconds()))
+        response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def status_of(error: errors.NukiwebError) -> int:
@@ -127,7 +137,7 @@ def _shown(parameter: str, value: object) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.NukiwebError)
     async def domain_error(_request: Request, error: errors.NukiwebError) -> JSONResponse:
-        return error_response(status_of(error), error.message)
+        return domain_error_response(error)
 
     @app.exception_handler(StoreUnavailable)
     async def store_unavailable(request: Request, error: StoreUnavailable) -> JSONResponse:

@@ -8,10 +8,13 @@ NukiwebError
 ├── MethodNotAllowed       405  the operation does not apply to this object
 ├── Conflict               409  the change clashes with existing data (a taken email, ...)
 ├── Locked                 423  another operation on the object is still in flight
+├── TooManyAttempts        429  repeated failures (wrong one-time passwords): wait a while
 └── NotImplementedOperation 501 a vendor operation that nukiweb does not implement yet
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 
 class NukiwebError(Exception):
@@ -56,6 +59,12 @@ class Conflict(NukiwebError):
 
 class Locked(NukiwebError):
     pass
+
+
+class TooManyAttempts(NukiwebError):
+    def __init__(self, message: str, retry_after: timedelta) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class NotImplementedOperation(NukiwebError):

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nukiweb.domain import accounts as rules
+from nukiweb.domain import otp as otp_rules
 from nukiweb.domain.accounts import Account
 from nukiweb.domain.errors import Forbidden, InvalidParameter, NotFound
 from nukiweb.domain.identity import Caller
@@ -95,6 +96,9 @@ def update_my_account(
     if caller.oauth and ("password_hash" in values or "email" in values):
         raise Forbidden("An OAuth access token may not change the account's password or email.")
     with ctx.db.transaction() as conn:
+        if "config" in values:
+            store.lock_account(conn, caller.account_id)  # one-time passwords enabled meanwhile
+            _keep_enabled_date(values, store.get_account(conn, caller.account_id))
         store.update_account(conn, caller.account_id, values, ctx.clock.now())
         if "password_hash" in values:
             _revoke_credentials(conn, caller.account_id, api_tokens=delete_api_tokens)
@@ -185,6 +189,8 @@ def update_sub_account(
                     "An OAuth access token may not change a sub-account's password or email."
                 )
             _grantable(caller, Rights(sub.rights or 0))
+        if "config" in values:
+            _keep_enabled_date(values, sub)
         store.update_account(conn, account_id, values, ctx.clock.now())
         if "password_hash" in values:
             _revoke_credentials(conn, account_id, api_tokens=True)
@@ -226,6 +232,13 @@ def _sub_account(conn: Any, caller: Caller, account_id: int) -> Account:
         # A sub-account may not manage one that holds rights it lacks itself.
         raise InvalidParameter("accountId", account_id, "It holds rights this account lacks.")
     return account
+
+
+def _keep_enabled_date(values: dict[str, Any], stored: Account | None) -> None:
+    """A new config keeps the date since which one-time passwords are enabled (services.otp)."""
+    values["config"] = otp_rules.keep_enabled_date(
+        None if stored is None else stored.config, values["config"]
+    )
 
 
 def _account_changes(changes: Mapping[str, Any]) -> dict[str, Any]:

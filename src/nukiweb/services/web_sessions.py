@@ -27,6 +27,9 @@ from nukiweb.store import sign_in_failures as failure_store
 from nukiweb.store import web_sessions as store
 
 SESSION_LIFETIME = timedelta(hours=12)
+# How long after the password the one-time password of a two-factor sign-in may come.
+SECOND_STEP_LIFETIME = timedelta(minutes=5)
+_SECOND_STEP = "sign-in: second step"
 THROTTLE = SignInThrottle()
 
 
@@ -51,7 +54,14 @@ class WebSession:
 
 
 def sign_in(ctx: ServiceContext, email: str, password: str, client_address: str) -> str:
-    """A new session's id (for the cookie) if ``password`` is the account's."""
+    """A new session's id (for the cookie) if ``password`` is the account's (and the account
+    has no second step: see ``check_password``)."""
+    return open_session(ctx, check_password(ctx, email, password, client_address))
+
+
+def check_password(ctx: ServiceContext, email: str, password: str, client_address: str) -> int:
+    """The account's id if ``password`` is its password: ``SignInFailed`` if not,
+    ``SignInThrottled`` after repeated failures."""
     now = ctx.clock.now()
     email_key = rules.email_key(email.strip())
     address_key = _throttle_key("address", email_key, client_address)
@@ -75,20 +85,63 @@ def sign_in(ctx: ServiceContext, email: str, password: str, client_address: str)
                 failure_store.record_failure(conn, key, now)
         raise SignInFailed
     assert credentials is not None
-    session_id = secrets.token_urlsafe(32)
     with ctx.db.transaction() as conn:
         # This address may go on; the email's count from every address stands until it ages,
         # so that a success in between does not give a guesser elsewhere a fresh start.
         failure_store.forget(conn, address_key)
+    return credentials[0]
+
+
+def open_session(ctx: ServiceContext, account_id: int) -> str:
+    """A new session of the account: its id, for the cookie."""
+    now = ctx.clock.now()
+    session_id = secrets.token_urlsafe(32)
+    with ctx.db.transaction() as conn:
         store.delete_expired_sessions(conn, now)
         store.insert_session(
             conn,
             token_digest(session_id),
-            credentials[0],
+            account_id,
             secrets.token_urlsafe(32),
             now + SESSION_LIFETIME,
         )
     return session_id
+
+
+@dataclass(frozen=True, slots=True)
+class SecondStep:
+    """A sign-in whose password was right, waiting for a one-time password."""
+
+    account_id: int
+    csrf_token: str
+    """What the code's form carries back (there is no session yet to hold a token)."""
+
+
+def second_step_proof(ctx: ServiceContext, account_id: int) -> tuple[str, SecondStep]:
+    """The proof (sealed: for a cookie) that ``account_id`` gave its password just now, good
+    for ``SECOND_STEP_LIFETIME``; and what it holds."""
+    step = SecondStep(account_id, secrets.token_urlsafe(32))
+    expires_at = ctx.clock.now() + SECOND_STEP_LIFETIME
+    proof = {
+        "purpose": _SECOND_STEP,
+        "accountId": account_id,
+        "csrfToken": step.csrf_token,
+        "expiresAt": expires_at.isoformat(),
+    }
+    return ctx.secrets.seal(json.dumps(proof)), step
+
+
+def open_second_step(ctx: ServiceContext, sealed: str) -> SecondStep | None:
+    """What a proof holds, or ``None`` if it is no proof of this server's or has expired."""
+    try:
+        proof = json.loads(ctx.secrets.open(sealed))
+        if proof["purpose"] != _SECOND_STEP:
+            return None
+        if datetime.fromisoformat(proof["expiresAt"]) <= ctx.clock.now():
+            return None
+        return SecondStep(int(proof["accountId"]), str(proof["csrfToken"]))
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _throttle_key(*parts: str) -> str:

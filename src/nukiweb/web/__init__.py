@@ -9,7 +9,15 @@ from fastapi import FastAPI
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from nukiweb.web import address_buttons, api_page, devices, oauth, short_rental, sign_in
+from nukiweb.web import (
+    account_security,
+    address_buttons,
+    api_page,
+    devices,
+    oauth,
+    short_rental,
+    sign_in,
+)
 from nukiweb.web import subscriptions as subscription_pages
 from nukiweb.web.pages import HOME_PATH, STATIC_PATH, redirect
 
@@ -22,6 +30,7 @@ ROUTERS = (
     short_rental.router,
     address_buttons.router,
     subscription_pages.router,
+    account_security.router,
 )
 
 

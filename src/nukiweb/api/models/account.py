@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from typing import Any, Self
 
 from pydantic import Field
 
 from nukiweb.api.models.common import ApiDateTime, RequestModel, ResponseModel, SmartlockIdValue
+from nukiweb.domain import otp
 from nukiweb.domain.accounts import Account as AccountRecord
 
 
@@ -59,15 +60,19 @@ class Account(ResponseModel):
             masterAccountId=account.master_account_id,
             rights=None if account.rights is None else int(account.rights),
             language=account.language,
-            config=None
-            if account.config is None
-            else AccountConfig.model_construct(**account.config),
+            config=None if account.config is None else _config(account.config),
             profile=None
             if account.profile is None
             else AccountProfile.model_construct(**account.profile),
             creationDate=account.creation_date,
             updateDate=account.update_date,
         )
+
+
+def _config(config: dict[str, Any]) -> AccountConfig:
+    if otp.ENABLED_DATE in config:  # kept as text in the stored JSON
+        config = config | {otp.ENABLED_DATE: otp.enabled_date(config)}
+    return AccountConfig.model_construct(**config)
 
 
 class MyAccount(Account):
@@ -124,3 +129,7 @@ class AccountSettingWeb(RequestModel):
 
 class AccountSetting(RequestModel):
     web: AccountSettingWeb | None = None
+
+
+class AccountOtpEnable(RequestModel):
+    otp: str = Field(max_length=100)
