@@ -160,6 +160,8 @@ def test_another_accounts_integrations_are_not_found_and_untouched(
         {"tokenId": other_token},
         {"apiKeyId": own_key, "tokenId": other_token},
         {"apiKeyId": other_key},
+        {"apiKeyId": 2**40},
+        {"apiKeyId": -1, "tokenId": "0"},
     ):
         response = account.api.delete("/account/integration", params=params)
         assert response.status_code == 404, (params, response.text)

@@ -98,8 +98,9 @@ def test_revoke_needs_the_csrf_token_and_an_own_integration(
         INTEGRATIONS, f"{INTEGRATIONS}/revoke", {"api_key_id": other_key, "token_id": other_token}
     )
     assert missing.status_code == 404
-    malformed = client.submit(INTEGRATIONS, f"{INTEGRATIONS}/revoke", {"api_key_id": "x"})
-    assert malformed.status_code == 400
+    for malformed in ("x", "-1", str(2**64)):
+        refused = client.submit(INTEGRATIONS, f"{INTEGRATIONS}/revoke", {"api_key_id": malformed})
+        assert refused.status_code == 400
     assert used.get("/account").status_code == 200
     assert other.get("/account").status_code == 200
     used.close()
@@ -181,6 +182,7 @@ def test_another_accounts_sub_account_is_404(
 ) -> None:
     theirs = create_sub(other_account, rights=1)["accountId"]
     assert client.get(f"{SUB_ACCOUNTS}/{theirs}/delete").status_code == 404
+    assert client.get(f"{SUB_ACCOUNTS}/{2**64}/delete").status_code == 404
     changed = client.submit(SUB_ACCOUNTS, f"{SUB_ACCOUNTS}/{theirs}/rights", {"rights": "2"})
     assert changed.status_code == 404
     deleted = client.submit(SUB_ACCOUNTS, f"{SUB_ACCOUNTS}/{theirs}/delete", {})

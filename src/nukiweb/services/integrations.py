@@ -47,6 +47,8 @@ def revoke(
         raise InvalidParameter(
             "apiKeyId", None, "Name the integration: its apiKeyId, and tokenId for an API token."
         )
+    if api_key_id is not None and not 0 <= api_key_id <= store.MAX_API_KEY_ID:
+        raise NotFound("integration", api_key_id)
     with ctx.db.transaction() as conn:
         if token_id is not None:
             if not store.delete_api_token(conn, caller.account_id, token_id, api_key_id):

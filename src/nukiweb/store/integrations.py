@@ -30,6 +30,8 @@ from nukiweb.store.schema import (
     oauth_tokens,
 )
 
+# The largest id an API key can have (an INTEGER column): a larger one names none.
+MAX_API_KEY_ID = 2**31 - 1
 # Ids per UPDATE when recording activity: well under every driver's limit of bound parameters.
 _BATCH = 500
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
+from nukiweb.api.models.common import INT32_MAX
 from nukiweb.domain.errors import InvalidParameter
 from nukiweb.domain.integrations import VendorKey
 from nukiweb.domain.scopes import SCOPE_LABELS
@@ -52,7 +53,7 @@ async def revoke(request: Request) -> Response:
     form = await posted_form(request, session)
     require_rights(session, "Account", "DELETE", "/account/integration")
     key = form_text(form, "api_key_id", 20)
-    if not key.isdecimal():
+    if not key.isdecimal() or int(key) > INT32_MAX:  # the ids of API keys
         raise InvalidParameter("apiKeyId", key)
     token_id = form_text(form, "token_id", 24) or None
     integrations.revoke(context_of(request), session.caller, int(key), token_id)

@@ -8,6 +8,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from nukiweb.api.parameters import Int32Id
 from nukiweb.domain.accounts import Account
 from nukiweb.domain.errors import Conflict, InvalidParameter
 from nukiweb.domain.rights import ALL_RIGHTS, Rights
@@ -75,7 +76,7 @@ async def create(request: Request) -> Response:
 
 
 @router.post(PAGE + "/{account_id}/rights")
-async def save_rights(request: Request, account_id: int) -> Response:
+async def save_rights(request: Request, account_id: Int32Id) -> Response:
     session = require_session(request)
     form = await posted_form(request, session)
     require_rights(session, "Account", "POST", "/account/sub/{accountId}")
@@ -86,7 +87,7 @@ async def save_rights(request: Request, account_id: int) -> Response:
 
 
 @router.get(PAGE + "/{account_id}/delete")
-async def confirm_delete(request: Request, account_id: int) -> Response:
+async def confirm_delete(request: Request, account_id: Int32Id) -> Response:
     session = require_session(request)
     require_rights(session, "Account", "DELETE", "/account/sub/{accountId}")
     sub = accounts.get_sub_account(context_of(request), session.caller, account_id)
@@ -96,7 +97,7 @@ async def confirm_delete(request: Request, account_id: int) -> Response:
 
 
 @router.post(PAGE + "/{account_id}/delete")
-async def delete(request: Request, account_id: int) -> Response:
+async def delete(request: Request, account_id: Int32Id) -> Response:
     session = require_session(request)
     await posted_form(request, session)
     require_rights(session, "Account", "DELETE", "/account/sub/{accountId}")
