@@ -21,9 +21,11 @@ from nukiweb.api.models.account import (
     AccountUpdate,
     MyAccount,
 )
+from nukiweb.api.models.common import Int64
+from nukiweb.api.models.integration import AccountIntegration
 from nukiweb.api.parameters import Int32Id
 from nukiweb.api.routing import CheckedRoute
-from nukiweb.services import accounts, otp
+from nukiweb.services import accounts, integrations, otp
 
 router = APIRouter(route_class=CheckedRoute)
 
@@ -151,4 +153,28 @@ async def enable_otp(request: Request, body: AccountOtpEnable) -> Response:
 async def disable_otp(request: Request) -> Response:
     call = authorized(request)
     otp.disable(call.ctx, call.caller.account_id)
+    return no_content()
+
+
+@operation(router, "AccountIntegrationsResource_get_get", response_model=list[AccountIntegration])
+async def list_integrations(request: Request) -> Response:
+    """The account's API tokens and the OAuth2 apps it allowed (a master account's list holds
+    its sub-accounts' too), with when each was last active, to within a minute."""
+    call = authorized(request)
+    found = integrations.list_integrations(call.ctx, call.caller)
+    return json_list_response([AccountIntegration.of(item) for item in found], AccountIntegration)
+
+
+@operation(router, "AccountIntegrationsResource_delete_delete", status_code=204)
+async def delete_integration(
+    request: Request,
+    apiKeyId: Int64 | None = None,
+    tokenId: str | None = Query(default=None, max_length=24),
+) -> Response:
+    """Revokes an integration: one API token (``tokenId``, with its ``apiKeyId``), or an
+    ``apiKeyId``'s all (its API tokens, or the OAuth2 app's grants): an integration's
+    ``clientId`` is its ``apiKeyId``. The spec types ``tokenId`` an integer; API tokens' ids are
+    text, as ``AccountIntegration.tokenId`` gives them."""
+    call = authorized(request)
+    integrations.revoke(call.ctx, call.caller, apiKeyId, tokenId or None)
     return no_content()

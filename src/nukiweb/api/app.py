@@ -35,7 +35,7 @@ from nukiweb.api import (
     swagger,
     unimplemented,
 )
-from nukiweb.services import instances, jobs
+from nukiweb.services import instances, integrations, jobs
 from nukiweb.services.context import ServiceContext
 from nukiweb.webhooks.addresses import Resolver, resolve_with_system
 from nukiweb.webhooks.delivery import DeliveryWorker
@@ -89,7 +89,13 @@ def create_app(
         runner = jobs.JobRunner(ctx)
         ctx.on_job = runner.wake
         running = asyncio.create_task(runner.run())
+        # Tokens' last activity, noted in memory as requests authenticate, written once a
+        # minute and at shutdown.
+        served = asyncio.Event()
+        recording = asyncio.create_task(integrations.keep_recording_activity(ctx, served))
         yield
+        served.set()
+        await recording
         ctx.on_job = None
         runner.stop()
         await running

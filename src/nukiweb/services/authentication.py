@@ -7,6 +7,9 @@ sub-account's rights) clear the cache at once, and so do those made by the other
 the same ``serve --workers``, which share a counter of such changes in memory
 (``share_revocations``); changes made by any other process (a second server instance on the
 same PostgreSQL, an admin command) are seen after ``ttl`` seconds at most.
+
+The cache also notes which tokens were used (a dict store per request, no I/O); the services'
+``integrations.keep_recording_activity`` writes that down in batches, once a minute.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ class TokenCache:
         self._revocations: Synchronized[int] | None = None
         self._shared_count: ctypes._SimpleCData[int] | None = None
         self._seen = 0
+        # token id → whether it is an OAuth2 token, for the tokens used since the last batch
+        self._used: dict[str, bool] = {}
 
     def share_revocations(self, revocations: Synchronized[int]) -> None:
         """Count invalidations in ``revocations``, shared memory of the processes of one server,
@@ -65,7 +70,18 @@ class TokenCache:
             caller = entry[1]
         if caller.expires_at is not None and caller.expires_at <= self._clock.now():
             raise Unauthorized
+        self._used[caller.token_id] = caller.oauth
         return caller
+
+    def take_used(self) -> dict[str, bool]:
+        """The tokens used since the last call (token id → whether it is an OAuth2 token)."""
+        used, self._used = self._used, {}
+        return used
+
+    def give_back(self, used: dict[str, bool]) -> None:
+        """Tokens taken with ``take_used`` whose use could not be written down: the next batch
+        writes it."""
+        self._used = used | self._used
 
     def invalidate(self) -> None:
         self._entries.clear()

@@ -407,10 +407,14 @@ class NukiAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
 
     def save_token(self, token: dict[str, Any], request: OAuthRequest) -> None:
         now = self.ctx.clock.now()
+        # A refresh hands the grant's creation on and counts as its app's activity
+        # (GET /account/integration).
+        created, last_active = now, None
         if request.authorization_code is not None:
             grant_id, scopes = _origin(request.authorization_code.record)
         elif request.refresh_token is not None:
             grant_id, scopes = _origin(request.refresh_token.record)
+            created, last_active = request.refresh_token.record.creation_date, now
             if request.payload.scope:
                 scopes = sorted(requested_scopes(request.payload.scope))
         else:  # implicit
@@ -428,7 +432,8 @@ class NukiAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
                 "access_digest": token_digest(token["access_token"]),
                 "refresh_digest": None if refresh_token is None else token_digest(refresh_token),
                 "expires_at": now + timedelta(seconds=token["expires_in"]),
-                "creation_date": now,
+                "creation_date": created,
+                "last_active_at": last_active,
             },
         )
 

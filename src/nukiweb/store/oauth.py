@@ -51,6 +51,8 @@ class TokenRecord:
     account_id: int
     grant_id: str
     scopes: list[str]
+    creation_date: datetime
+    """When the grant's first token was issued: each refresh hands it on to the new pair."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +132,7 @@ def find_refresh_token(conn: Connection, refresh_digest: str) -> TokenRecord | N
             oauth_tokens.c.account_id,
             oauth_tokens.c.grant_id,
             oauth_tokens.c.scopes,
+            oauth_tokens.c.creation_date,
         ).where(oauth_tokens.c.refresh_digest == refresh_digest)
     ).first()
     return None if row is None else TokenRecord(*row)

@@ -1,5 +1,6 @@
 """The web pages of nukiweb (sign in, OAuth2 consent, the Web API page, smart locks, users,
-activity log, short rental) and the OAuth2 endpoints, server-rendered with Jinja2."""
+activity log, short rental, account settings) and the OAuth2 endpoints, server-rendered with
+Jinja2."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from nukiweb.web import (
     address_buttons,
     api_page,
     devices,
+    integrations,
     oauth,
     short_rental,
     sign_in,
+    sub_accounts,
 )
 from nukiweb.web import subscriptions as subscription_pages
 from nukiweb.web.pages import HOME_PATH, STATIC_PATH, redirect
@@ -31,6 +34,8 @@ ROUTERS = (
     address_buttons.router,
     subscription_pages.router,
     account_security.router,
+    integrations.router,
+    sub_accounts.router,
 )
 
 
