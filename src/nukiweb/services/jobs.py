@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
 from nukiweb.domain import short_rental
-from nukiweb.services import booking_services, reservations
+from nukiweb.services import booking_services, mail, reservations
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import jobs as store
 from nukiweb.store.faults import Backoff, StoreUnavailable
@@ -46,6 +46,7 @@ async def _sync_feed(ctx: ServiceContext, feed_id: str) -> None:
 HANDLERS: Mapping[str, Handler] = {
     reservations.JOB: _reconcile,
     booking_services.JOB: _sync_feed,
+    mail.JOB: mail.send_mail,
 }
 
 
