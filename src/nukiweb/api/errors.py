@@ -34,6 +34,7 @@ STATUS: dict[type[errors.NukiwebError], int] = {
     errors.MethodNotAllowed: 405,
     errors.Conflict: 409,
     errors.Locked: 423,
+    errors.Throttled: 429,
     errors.NotImplementedOperation: 501,
 }
 
@@ -66,6 +67,13 @@ def unavailable_response(request: Request, error: StoreUnavailable) -> JSONRespo
     return JSONResponse(
         error_body(UNAVAILABLE_MESSAGE), status_code=503, headers=UNAVAILABLE_HEADERS
     )
+
+
+def domain_error_response(error: errors.NukiwebError) -> JSONResponse:
+    response = error_response(status_of(error), error.message)
+    if isinstance(error, errors.Throttled):
+        response.headers["Retry-After"] = str(error.retry_after_seconds)
+    return response
 
 
 def status_of(error: errors.NukiwebError) -> int:
@@ -127,7 +135,7 @@ def _shown(parameter: str, value: object) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(errors.NukiwebError)
     async def domain_error(_request: Request, error: errors.NukiwebError) -> JSONResponse:
-        return error_response(status_of(error), error.message)
+        return domain_error_response(error)
 
     @app.exception_handler(StoreUnavailable)
     async def store_unavailable(request: Request, error: StoreUnavailable) -> JSONResponse:

@@ -8,6 +8,7 @@ NukiwebError
 ├── MethodNotAllowed       405  the operation does not apply to this object
 ├── Conflict               409  the change clashes with existing data (a taken email, ...)
 ├── Locked                 423  another operation on the object is still in flight
+├── Throttled              429  too many attempts or mails of a kind; try again later
 └── NotImplementedOperation 501 a vendor operation that nukiweb does not implement yet
 """
 
@@ -56,6 +57,15 @@ class Conflict(NukiwebError):
 
 class Locked(NukiwebError):
     pass
+
+
+class Throttled(NukiwebError):
+    """Too many attempts (links tried, mails asked for) in a while; ``retry_after`` says how
+    long to wait."""
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class NotImplementedOperation(NukiwebError):

@@ -9,7 +9,15 @@ from fastapi import FastAPI
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
-from nukiweb.web import address_buttons, api_page, devices, oauth, short_rental, sign_in
+from nukiweb.web import (
+    account,
+    address_buttons,
+    api_page,
+    devices,
+    oauth,
+    short_rental,
+    sign_in,
+)
 from nukiweb.web.pages import HOME_PATH, STATIC_PATH, redirect
 
 ROUTERS = (
@@ -20,6 +28,7 @@ ROUTERS = (
     devices.router,
     short_rental.router,
     address_buttons.router,
+    account.router,
 )
 
 

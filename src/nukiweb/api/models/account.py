@@ -124,3 +124,13 @@ class AccountSettingWeb(RequestModel):
 
 class AccountSetting(RequestModel):
     web: AccountSettingWeb | None = None
+
+
+class AccountEmailChange(RequestModel):
+    email: str
+
+
+class AccountPasswordReset(RequestModel):
+    email: str
+    # As for POST /account: a new password destroys the API tokens (doc §4.3) unless asked not to.
+    deleteApiTokens: bool = True
