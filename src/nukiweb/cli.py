@@ -452,7 +452,7 @@ def mail_transport_for(smtp_url: str | None, data_dir: Path) -> Transport:
     try:
         return transport_for(smtp_url, data_dir)
     except ValueError as error:
-        raise typer.BadParameter(str(error).removeprefix("--smtp-url").lstrip(": ")) from None
+        raise typer.BadParameter(str(error)) from None
 
 
 def check_mail_from(mail_from: str | None) -> str | None:

@@ -128,12 +128,12 @@ class MailLog:
 
 
 def links_of(message: EmailMessage) -> list[str]:
-    """The links in the message's plain-text part."""
+    """The single-use links in the message's plain-text part (not the footer's home page)."""
     body = message.get_body(("plain",))
     if body is None:
         return []
     text = body.get_content() if isinstance(body, EmailMessage) else ""
-    return _LINK.findall(str(text))
+    return [link for link in _LINK.findall(str(text)) if "token=" in link]
 
 
 def transport_for(smtp_url: str | None, data_dir: Path) -> Transport:
