@@ -82,7 +82,7 @@ def test_the_password_changes_with_the_current_one_and_signs_out(
         "/web/account", "/web/account/password", {"current_password": "nope", **fields}
     )
     assert wrong.status_code == 400
-    assert "The current password is not correct." in wrong.text
+    assert "It is not the account" in wrong.text
     differ = web.submit(
         "/web/account",
         "/web/account/password",
@@ -172,3 +172,21 @@ def test_a_link_that_is_no_link_is_a_clear_error_page(mail_server: RunningServer
         missing = http.get("/web/account/verify-email")
         assert missing.status_code == 400
         assert "This link is not valid" in missing.text
+
+
+def test_wrong_current_passwords_are_throttled(web: WebClient, user: AccountFixture) -> None:
+    fields = {"new_password": "brand new 1", "new_password_again": "brand new 1"}
+    statuses = [
+        web.submit(
+            "/web/account", "/web/account/password", {"current_password": f"guess {n}", **fields}
+        ).status_code
+        for n in range(6)
+    ]
+    assert statuses == [400] * 5 + [429]
+    # Even the right one waits now; nothing changed.
+    right = web.submit(
+        "/web/account", "/web/account/password", {"current_password": user.password, **fields}
+    )
+    assert right.status_code == 429
+    assert "Too many wrong passwords" in right.text
+    assert user.api.get("/account").status_code == 200

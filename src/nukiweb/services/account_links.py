@@ -42,6 +42,8 @@ MAILS_PER_ADDRESS = FailureThrottle(limit=5, window=timedelta(hours=1))
 # Unknown links tried from one client address, as failed sign-ins are throttled: a guesser of
 # tokens is stopped (256 random bits are not guessed, but the attempts cost the store).
 LINK_ATTEMPTS = FailureThrottle(limit=10, window=timedelta(minutes=15))
+# Wrong current passwords on the profile page, per account: as failed sign-ins from one address.
+PASSWORD_ATTEMPTS = FailureThrottle(limit=5, window=timedelta(minutes=15))
 
 
 class LinkUnusable(NukiwebError):
@@ -180,10 +182,35 @@ def check_link_attempts(ctx: ServiceContext, client_address: str) -> None:
 
 
 def _record_unknown_link(ctx: ServiceContext, client_address: str) -> None:
+    _record(ctx, _key("link", client_address), LINK_ATTEMPTS)
+
+
+def check_password_attempts(ctx: ServiceContext, account_id: int) -> None:
+    """Refuses a password change after too many wrong current passwords (a stolen session must
+    not guess the password, which opens more than the session does)."""
     now = ctx.clock.now()
-    key = _key("link", client_address)
+    rule = PASSWORD_ATTEMPTS
+    with ctx.db.read() as conn:
+        recent = counts.recent_failures(
+            conn, _key("password", str(account_id)), now - rule.window, rule.limit
+        )
+    wait = rule.retry_after(recent, now)
+    if wait is not None:
+        minutes = max(1, round(wait.total_seconds() / 60))
+        raise Throttled(
+            f"Too many wrong passwords. Try again in {minutes} minute(s).",
+            int(wait.total_seconds()) + 1,
+        )
+
+
+def record_password_failure(ctx: ServiceContext, account_id: int) -> None:
+    _record(ctx, _key("password", str(account_id)), PASSWORD_ATTEMPTS)
+
+
+def _record(ctx: ServiceContext, key: str, rule: FailureThrottle) -> None:
+    now = ctx.clock.now()
     with ctx.db.transaction() as conn:
-        counts.forget(conn, key, before=now - LINK_ATTEMPTS.window)
+        counts.forget(conn, key, before=now - rule.window)
         counts.record_failure(conn, key, now)
 
 

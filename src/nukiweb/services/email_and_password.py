@@ -14,13 +14,13 @@ from sqlalchemy import Connection
 
 from nukiweb.domain import accounts as rules
 from nukiweb.domain.accounts import Account
-from nukiweb.domain.errors import Conflict, Forbidden, NotFound
+from nukiweb.domain.errors import Conflict, Forbidden, InvalidParameter, NotFound
 from nukiweb.domain.identity import Caller
-from nukiweb.secrets import hash_password
+from nukiweb.secrets import hash_password, verify_password
 from nukiweb.services import account_links as links
 from nukiweb.services import mail
 from nukiweb.services.account_links import RESET_PASSWORD, VERIFY_EMAIL, Recipient
-from nukiweb.services.accounts import _revoke_credentials
+from nukiweb.services.accounts import _revoke_credentials, update_my_account
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import accounts as account_store
 from nukiweb.store.account_links import AccountLink
@@ -114,6 +114,28 @@ def reset_password(ctx: ServiceContext, token: str, password: str, client_addres
         account_store.update_account(conn, link.account_id, values, ctx.clock.now())
         _revoke_credentials(conn, link.account_id, api_tokens=bool(link.delete_api_tokens))
     ctx.tokens.invalidate()
+
+
+def change_password(
+    ctx: ServiceContext,
+    caller: Caller,
+    current: str,
+    new: str,
+    *,
+    delete_api_tokens: bool,
+) -> None:
+    """The profile page's password change: with the current password, whose wrong guesses are
+    throttled as failed sign-ins are. Then as ``POST /account``: every web session (this one
+    too) and OAuth2 grant ends, and the API tokens if asked. (Runs argon2: call it in a
+    thread.)"""
+    links.check_password_attempts(ctx, caller.account_id)
+    with ctx.db.read() as conn:
+        account = _account(conn, caller.account_id)
+        found = account_store.find_credentials(conn, rules.email_key(account.email))
+    if not verify_password(None if found is None else found[1], current):
+        links.record_password_failure(ctx, caller.account_id)
+        raise InvalidParameter("currentPassword", "*****", "It is not the account's password.")
+    update_my_account(ctx, caller, {"password": new}, delete_api_tokens)
 
 
 def _account(conn: Connection, account_id: int) -> Account:

@@ -10,17 +10,16 @@ another site without it changes nothing.
 
 from __future__ import annotations
 
+from functools import partial
+
 from anyio import to_thread
 from fastapi import Request
 from fastapi.responses import Response
 
 from nukiweb.api.errors import status_of
-from nukiweb.domain import accounts as rules
 from nukiweb.domain.errors import InvalidParameter, NukiwebError
-from nukiweb.secrets import verify_password
 from nukiweb.services import account_links, accounts, email_and_password
 from nukiweb.services.web_sessions import WebSession
-from nukiweb.store import accounts as account_store
 from nukiweb.web.pages import (
     SIGN_IN_PATH,
     context_of,
@@ -121,16 +120,16 @@ async def change_password(request: Request) -> Response:
     new = form_text(form, "new_password", MAX_PASSWORD_LENGTH)
     if new != form_text(form, "new_password_again", MAX_PASSWORD_LENGTH):
         return _profile(request, session, error="The new passwords differ.", status=400)
-    ctx = context_of(request)
-    with ctx.db.read() as conn:
-        found = account_store.find_credentials(conn, rules.email_key(session.account.email))
-    right = await to_thread.run_sync(verify_password, None if found is None else found[1], current)
-    if not right:
-        return _profile(request, session, error="The current password is not correct.", status=400)
-    delete_api_tokens = form.get("delete_api_tokens") == "on"
     try:
         await to_thread.run_sync(
-            accounts.update_my_account, ctx, session.caller, {"password": new}, delete_api_tokens
+            partial(
+                email_and_password.change_password,
+                context_of(request),
+                session.caller,
+                current,
+                new,
+                delete_api_tokens=form.get("delete_api_tokens") == "on",
+            )
         )
     except NukiwebError as error:
         return _profile(request, session, error=error.message, status=status_of(error))
