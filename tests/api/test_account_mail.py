@@ -327,11 +327,12 @@ def _wait_until_the_outbox_is_empty(server: RunningServer) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_mail_the_smtp_server_refuses_is_sent_when_it_is_back(
-    tmp_path_factory: pytest.TempPathFactory, contract: ContractValidator
+    tmp_path_factory: pytest.TempPathFactory, contract: ContractValidator, backend: str
 ) -> None:
     down = SmtpServer()  # not started: connections are refused
-    with server_with_mail("sqlite", tmp_path_factory.mktemp("smtp-down"), down) as server:
+    with server_with_mail(backend, tmp_path_factory.mktemp("smtp-down"), down) as server:
         user = make_account(server, contract)
         asked = user.api.post("/account/password/reset", json={"email": user.email})
         assert asked.status_code == 204  # the request does not wait for the mail server
