@@ -3,7 +3,9 @@ password. Each is a random 256-bit token in a link to a nukiweb page; the store 
 
 This module makes links and their mails within a caller's transaction (an account's creation,
 an email change, a reset request) and finds them again; the use cases that follow a link are in
-``services/email_and_password.py``.
+``services/email_and_password.py``. The throttles count in the failed sign-ins' table, which
+counts events of any kind by a digest of what they are counted under: mails per address,
+unknown links per client address, wrong current passwords per account.
 """
 
 from __future__ import annotations
