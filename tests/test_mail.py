@@ -3,7 +3,6 @@ messages' shape (plain text with an HTML alternative)."""
 
 from __future__ import annotations
 
-import asyncio
 import email
 import email.policy
 from pathlib import Path
@@ -20,6 +19,7 @@ from nukiweb.mail.transports import (
     parse_smtp_url,
 )
 from tests.mail import smtp_server, text_of
+from tests.support import run_on_a_loop_of_its_own
 from tests.test_cli import nukiweb
 
 
@@ -89,9 +89,12 @@ def test_a_mail_is_plain_text_with_an_html_alternative() -> None:
     assert links_of(message) == ["https://nuki.example.org:8443/web/password/reset?token=abc"]
 
 
+# (On a loop of their own: the browser tests' Playwright keeps one running on the test thread.)
+
+
 def test_the_mail_directory_writes_one_eml_file_per_mail(tmp_path: Path) -> None:
     directory = tmp_path / "mail"
-    asyncio.run(MailDirectory(directory).send(_message(), "m1"))
+    run_on_a_loop_of_its_own(lambda: MailDirectory(directory).send(_message(), "m1"))
     written = (directory / "m1.eml").read_bytes()
     parsed = email.message_from_bytes(written, policy=email.policy.default)
     assert parsed["Subject"] == "Reset your nukiweb password"
@@ -100,9 +103,9 @@ def test_the_mail_directory_writes_one_eml_file_per_mail(tmp_path: Path) -> None
 
 def test_smtp_hands_the_mail_to_the_server_and_raises_when_it_is_down() -> None:
     with smtp_server() as server:
-        asyncio.run(SmtpTransport(server.settings).send(_message(), "m2"))
+        run_on_a_loop_of_its_own(lambda: SmtpTransport(server.settings).send(_message(), "m2"))
         [received] = server.mailbox.wait_for("ada@example.com")
         assert received["Subject"] == "Reset your nukiweb password"
         settings = server.settings
     with pytest.raises(ConnectionRefusedError):
-        asyncio.run(SmtpTransport(settings).send(_message(), "m3"))
+        run_on_a_loop_of_its_own(lambda: SmtpTransport(settings).send(_message(), "m3"))
