@@ -21,6 +21,7 @@ import uvicorn
 from nukiweb.api.app import create_app
 from nukiweb.domain.limits import Limits
 from nukiweb.domain.scopes import ALL_SCOPES, Scope
+from nukiweb.mail.transports import Transport
 from nukiweb.runtime import build_context
 from nukiweb.secretbox import SecretBox
 from nukiweb.services import accounts, api_keys
@@ -57,12 +58,13 @@ def running_server(
     secrets: SecretBox | None = None,
     limits: Limits | None = None,
     sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT,
+    mail_transport: Transport | None = None,
 ) -> Iterator[RunningServer]:
     """nukiweb under uvicorn in a thread, on a free loopback port, migrated and ready, configured
     as ``nukiweb serve`` configures it; ``webhook_resolver`` resolves webhooks' host names instead
     of the system's resolver; ``secrets``: the secret key (default: one of its own; servers that
     share a store share it too); ``sqlite_busy_timeout``: how long a write waits for SQLite's
-    lock."""
+    lock; ``mail_transport``: where its mails go (default: the log only)."""
     database = Database(database_url, sqlite_busy_timeout=sqlite_busy_timeout)
     secrets = secrets or SecretBox.ephemeral()
     database.upgrade(secrets)
@@ -77,6 +79,7 @@ def running_server(
         allow_local_webhooks=True,
         public_url=public_url or base_url,
         limits=limits,
+        mail_transport=mail_transport,
     )
     app = create_app(ctx, simulator_api=True, webhook_resolver=webhook_resolver)
     config = server_config(

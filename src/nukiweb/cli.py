@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from email.headerregistry import Address
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from nukiweb.bridges.simulated import SimulationSpeed
 from nukiweb.domain.errors import NukiwebError
 from nukiweb.domain.limits import Limits
 from nukiweb.domain.scopes import ALL_SCOPES, parse_scopes
+from nukiweb.mail.transports import Transport, transport_for
 from nukiweb.runtime import build_context
 from nukiweb.secretbox import SecretBox
 from nukiweb.services.context import DEFAULT_FEED_SYNC_INTERVAL, DEFAULT_PUBLIC_URL, ServiceContext
@@ -92,6 +94,8 @@ def open_context(
     public_url: str = DEFAULT_PUBLIC_URL,
     limits: Limits | None = None,
     feed_sync_interval: float = DEFAULT_FEED_SYNC_INTERVAL,
+    mail_transport: Transport | None = None,
+    mail_from: str | None = None,
 ) -> ServiceContext:
     database = Database(database_url or default_url(data_dir))
     secrets = SecretBox.for_data_dir(data_dir)
@@ -105,6 +109,8 @@ def open_context(
         public_url=public_url,
         limits=limits,
         feed_sync_interval=feed_sync_interval,
+        mail_transport=mail_transport,
+        mail_from=mail_from,
     )
 
 
@@ -177,6 +183,8 @@ def serve(
             help="Seconds between two fetches of each linked booking feed.",
         ),
     ] = DEFAULT_FEED_SYNC_INTERVAL,
+    smtp_url: SmtpUrl = None,
+    mail_from: MailFrom = None,
 ) -> None:
     """Run the Web API server (migrating the store first)."""
     import uvicorn
@@ -191,6 +199,8 @@ def serve(
         raise typer.BadParameter("--manual-clock runs in one process: not with --workers above 1")
     base_url = serving.check_public_url(public_url or serving.default_public_url(host, port))
     proxies = serving.check_forwarded_allow_ips(forwarded_allow_ips)
+    transport = mail_transport_for(smtp_url, data_dir)
+    sender = check_mail_from(mail_from)
     speed = SimulationSpeed(motor_time, time_scale)
     ctx = open_context(
         database_url,
@@ -207,6 +217,8 @@ def serve(
             sub_accounts=max_sub_accounts,
         ),
         feed_sync_interval=feed_sync_interval,
+        mail_transport=transport,
+        mail_from=sender,
     )
     # Once, before any worker serves: the migrations (above), the secret key file, what
     # instances no longer running left in flight, and the demo account.
@@ -225,6 +237,8 @@ def serve(
             forwarded_allow_ips=tuple(proxies),
             access_log=access_log,
             feed_sync_interval=feed_sync_interval,
+            smtp_url=smtp_url,
+            mail_from=sender,
         )
         supervisor = serving.Supervisor(
             settings,
@@ -563,6 +577,43 @@ def disable_otp(
     account = accounts.find_account_by_email(ctx, email)
     otp.disable(ctx, account.account_id)
     typer.echo(f"Two-factor sign-in is disabled for {account.email}.")
+
+
+# --- mail --------------------------------------------------------------------------------------
+
+SmtpUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--smtp-url",
+        envvar="NUKIWEB_SMTP_URL",
+        help="smtp://[USER:PASSWORD@]HOST:PORT[?starttls=true], the server mails go out "
+        "through (default: none; mails are written to DATA_DIR/mail/*.eml and logged).",
+    ),
+]
+MailFrom = Annotated[
+    str | None,
+    typer.Option(
+        "--mail-from",
+        envvar="NUKIWEB_MAIL_FROM",
+        help="The sender of nukiweb's mails (default: nukiweb@ the public URL's host).",
+    ),
+]
+
+
+def mail_transport_for(smtp_url: str | None, data_dir: Path) -> Transport:
+    try:
+        return transport_for(smtp_url, data_dir)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+def check_mail_from(mail_from: str | None) -> str | None:
+    if mail_from is None:
+        return None
+    try:
+        return str(Address(addr_spec=mail_from.strip()))
+    except (ValueError, IndexError) as error:
+        raise typer.BadParameter(f"--mail-from {mail_from!r} is not an email address") from error
 
 
 def main() -> None:

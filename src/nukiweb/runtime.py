@@ -9,6 +9,7 @@ from nukiweb.bridges.scheduler import LoopScheduler, ManualScheduler, Scheduler
 from nukiweb.bridges.simulated import SimulatedBridges, SimulationSpeed
 from nukiweb.clock import Clock, ManualClock, SystemClock
 from nukiweb.domain.limits import Limits
+from nukiweb.mail.transports import MailLog, Transport
 from nukiweb.secretbox import SecretBox
 from nukiweb.services.context import (
     DEFAULT_FEED_SYNC_INTERVAL,
@@ -31,10 +32,14 @@ def build_context(
     limits: Limits | None = None,
     instance: str | None = None,
     feed_sync_interval: float = DEFAULT_FEED_SYNC_INTERVAL,
+    mail_transport: Transport | None = None,
+    mail_from: str | None = None,
 ) -> ServiceContext:
     """A context whose simulated devices move in real time at ``speed``, or only when the
     manual clock is advanced; a manual clock starts at ``start`` (default: now); ``instance``
-    names this server instance in the store (default: a random name)."""
+    names this server instance in the store (default: a random name); mails leave through
+    ``mail_transport`` (default: logged only) from ``mail_from`` (default: nukiweb@ the
+    public URL's host)."""
     manual: ManualScheduler | None = None
     if manual_clock:
         manual_time = ManualClock(start or SystemClock().now())
@@ -51,6 +56,8 @@ def build_context(
         public_url=public_url,
         limits=limits or Limits(),
         feed_sync_interval=feed_sync_interval,
+        mail_transport=mail_transport or MailLog(),
+        mail_from=mail_from,
     )
     if instance is not None:
         ctx.instance = instance

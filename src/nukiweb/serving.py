@@ -51,6 +51,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from nukiweb.api.app import create_app
 from nukiweb.bridges.simulated import SimulationSpeed
 from nukiweb.domain.limits import Limits
+from nukiweb.mail.transports import transport_for
 from nukiweb.runtime import build_context
 from nukiweb.secretbox import SecretBox
 from nukiweb.services.context import DEFAULT_FEED_SYNC_INTERVAL
@@ -142,6 +143,8 @@ class WorkerSettings:
     forwarded_allow_ips: tuple[str, ...] = ()
     access_log: bool = False
     feed_sync_interval: float = DEFAULT_FEED_SYNC_INTERVAL
+    smtp_url: str | None = None
+    mail_from: str | None = None
 
 
 def serve_worker(
@@ -164,6 +167,8 @@ def serve_worker(
         limits=settings.limits,
         instance=carrier,
         feed_sync_interval=settings.feed_sync_interval,
+        mail_transport=transport_for(settings.smtp_url, settings.data_dir),
+        mail_from=settings.mail_from,
     )
     ctx.tokens.share_revocations(revocations)
     app = create_app(ctx, simulator_api=settings.simulator_api)

@@ -14,7 +14,9 @@ from nukiweb.api.endpoint import (
 )
 from nukiweb.api.models.account import (
     Account,
+    AccountEmailChange,
     AccountOtpEnable,
+    AccountPasswordReset,
     AccountSetting,
     AccountSubCreate,
     AccountSubUpdate,
@@ -25,7 +27,7 @@ from nukiweb.api.models.common import Int64
 from nukiweb.api.models.integration import AccountIntegration
 from nukiweb.api.parameters import Int32Id
 from nukiweb.api.routing import CheckedRoute
-from nukiweb.services import accounts, integrations, otp
+from nukiweb.services import accounts, email_and_password, integrations, otp
 
 router = APIRouter(route_class=CheckedRoute)
 
@@ -177,4 +179,32 @@ async def delete_integration(
     text, as ``AccountIntegration.tokenId`` gives them."""
     call = authorized(request)
     integrations.revoke(call.ctx, call.caller, apiKeyId, tokenId or None)
+    return no_content()
+
+
+# --- email change and verification, password reset (by mail) --------------------------------
+
+
+@operation(router, "AccountEmailChangeResource_post_post", status_code=204)
+async def change_email(request: Request, body: AccountEmailChange) -> Response:
+    """Mails a verification link to the new address; the address changes when it is followed."""
+    call = authorized(request)
+    email_and_password.request_email_change(call.ctx, call.caller, body.email)
+    return no_content()
+
+
+@operation(router, "AccountEmailVerifyResource_post_post", status_code=204)
+async def verify_email(request: Request) -> Response:
+    """Mails the verification link again (for the address an email change waits on, if any)."""
+    call = authorized(request)
+    email_and_password.resend_verification(call.ctx, call.caller)
+    return no_content()
+
+
+@operation(router, "AccountPasswordResetResource_post_post", status_code=204)
+async def reset_password(request: Request, body: AccountPasswordReset) -> Response:
+    """Mails a reset link to the account with this address, if there is one: the answer is the
+    same either way. Any valid token may ask."""
+    call = authorized(request)
+    email_and_password.request_password_reset(call.ctx, body.email, body.deleteApiTokens)
     return no_content()

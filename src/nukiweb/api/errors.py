@@ -35,7 +35,7 @@ STATUS: dict[type[errors.NukiwebError], int] = {
     errors.MethodNotAllowed: 405,
     errors.Conflict: 409,
     errors.Locked: 423,
-    errors.TooManyAttempts: 429,
+    errors.Throttled: 429,
     errors.NotImplementedOperation: 501,
 }
 
@@ -72,7 +72,7 @@ def unavailable_response(request: Request, error: StoreUnavailable) -> JSONRespo
 
 def domain_error_response(error: errors.NukiwebError) -> JSONResponse:
     response = error_response(status_of(error), error.message)
-    if isinstance(error, errors.TooManyAttempts):  # says when to try again
+    if isinstance(error, errors.Throttled):  # says when to try again
         seconds = max(1, math.ceil(error.retry_after.total_seconds()))
         response.headers["Retry-After"] = str(seconds)
     return response

@@ -8,7 +8,7 @@ NukiwebError
 ├── MethodNotAllowed       405  the operation does not apply to this object
 ├── Conflict               409  the change clashes with existing data (a taken email, ...)
 ├── Locked                 423  another operation on the object is still in flight
-├── TooManyAttempts        429  repeated failures (wrong one-time passwords): wait a while
+├── Throttled              429  too many failed attempts, or mails to one address: wait a while
 └── NotImplementedOperation 501 a vendor operation that nukiweb does not implement yet
 """
 
@@ -61,7 +61,10 @@ class Locked(NukiwebError):
     pass
 
 
-class TooManyAttempts(NukiwebError):
+class Throttled(NukiwebError):
+    """Too many attempts (links tried, mails asked for) in a while; ``retry_after`` says how
+    long to wait."""
+
     def __init__(self, message: str, retry_after: timedelta) -> None:
         super().__init__(message)
         self.retry_after = retry_after

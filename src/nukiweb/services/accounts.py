@@ -13,6 +13,8 @@ from nukiweb.domain.identity import Caller
 from nukiweb.domain.limits import check_limit
 from nukiweb.domain.rights import Rights, grantable_rights
 from nukiweb.secrets import hash_password
+from nukiweb.services import account_links, mail
+from nukiweb.services.account_links import Recipient
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import accounts as store
 from nukiweb.store import api_keys as key_store
@@ -29,13 +31,16 @@ def create_account(
     name: str | None = None,
     language: str = "en",
 ) -> Account:
-    """A new master account (``nukiweb admin create-account`` and the demo)."""
+    """A new master account (``nukiweb admin create-account`` and the demo), with a mail to
+    verify its address."""
     email = rules.check_email(email)
     values = _new_account_values(ctx, email, password, name or email.split("@")[0], language)
     with ctx.db.transaction() as conn:
         account_id = store.insert_account(conn, values)
         account = store.get_account(conn, account_id)
-    assert account is not None
+        assert account is not None
+        account_links.send_verification(ctx, conn, Recipient(account_id, account.name, email))
+    mail.wake_sender(ctx)
     return account
 
 
@@ -161,7 +166,9 @@ def create_sub_account(
         check_limit(held, ctx.limits.sub_accounts, "sub-accounts")
         account_id = store.insert_account(conn, values)
         account = store.get_account(conn, account_id)
-    assert account is not None
+        assert account is not None
+        account_links.send_verification(ctx, conn, Recipient(account_id, account.name, email))
+    mail.wake_sender(ctx)
     return account
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from nukiweb.bridges.hub import BridgeHub
 from nukiweb.clock import Clock, SystemClock
 from nukiweb.domain.limits import Limits
+from nukiweb.mail.transports import MailLog, Transport
 from nukiweb.secretbox import SecretBox
 from nukiweb.services.authentication import TokenCache
 from nukiweb.store.database import Database
@@ -56,6 +57,10 @@ class ServiceContext:
     # simulated devices) is under its lease (services/instances.py).
     instance: str = field(default_factory=lambda: secrets.token_hex(6))
     tokens: TokenCache = field(init=False)
+    # --- mail: how mails leave (SMTP, files in the data directory, or the log only), and whom
+    # they are from (None: nukiweb@ the public URL's host).
+    mail_transport: Transport = field(default_factory=MailLog)
+    mail_from: str | None = None
 
     def __post_init__(self) -> None:
         self.tokens = TokenCache(self.db, self.clock)

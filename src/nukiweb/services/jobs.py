@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
 from nukiweb.domain import short_rental
-from nukiweb.services import booking_services, reservations, subscriptions
+from nukiweb.services import booking_services, mail, reservations, subscriptions
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import jobs as store
 from nukiweb.store.faults import Backoff, StoreUnavailable
@@ -51,6 +51,7 @@ HANDLERS: Mapping[str, Handler] = {
     reservations.JOB: _reconcile,
     booking_services.JOB: _sync_feed,
     subscriptions.JOB: _end_subscription_period,
+    mail.JOB: mail.send_mail,
 }
 
 

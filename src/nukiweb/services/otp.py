@@ -22,7 +22,7 @@ from nukiweb.domain.errors import (
     MethodNotAllowed,
     NotFound,
     NukiwebError,
-    TooManyAttempts,
+    Throttled,
     Unauthorized,
 )
 from nukiweb.domain.identity import Caller
@@ -72,7 +72,7 @@ class OtpWrong(Unauthorized):
         NukiwebError.__init__(self, "The one time password is wrong (or was used already).")
 
 
-class OtpThrottled(TooManyAttempts):
+class OtpThrottled(Throttled):
     def __init__(self, retry_after: timedelta) -> None:
         minutes = max(1, round(retry_after.total_seconds() / 60))
         super().__init__(

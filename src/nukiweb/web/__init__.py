@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from nukiweb.web import (
+    account,
     account_security,
     address_buttons,
     api_page,
@@ -36,6 +37,7 @@ ROUTERS = (
     account_security.router,
     integrations.router,
     sub_accounts.router,
+    account.router,
 )
 
 

@@ -133,3 +133,13 @@ class AccountSetting(RequestModel):
 
 class AccountOtpEnable(RequestModel):
     otp: str = Field(max_length=100)
+
+
+class AccountEmailChange(RequestModel):
+    email: str
+
+
+class AccountPasswordReset(RequestModel):
+    email: str
+    # As for POST /account: a new password destroys the API tokens (doc §4.3) unless asked not to.
+    deleteApiTokens: bool = True
