@@ -17,11 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from nukiweb.api.app import ROUTERS  # noqa: E402
+from nukiweb.api.app import ROUTERS, implemented_operation_ids  # noqa: E402
 from nukiweb.api.endpoint import SECURITY_ERRATA  # noqa: E402
 from nukiweb.api.extra_operations import EXTRA_OPERATIONS  # noqa: E402
 from nukiweb.api.operations import OPERATIONS  # noqa: E402
-from nukiweb.api.unimplemented import implemented_operation_ids  # noqa: E402
 
 TARGET = ROOT / "docs" / "conformance.md"
 
@@ -35,8 +34,7 @@ operations) and nukiweb's routers; do not edit by hand.
   validated response), fuzzed with schemathesis alone and in sequences in which one call's
   ids feed the next (no 5xx, every error a JSON body), and tested with tokens with and without
   its scopes.
-- **missing**: not built yet. The route exists, authenticates like the real one, and answers
-  `501` with a JSON error body.
+- **missing**: not built: no route serves it (`404`).
 
 Scopes: an operation's security entry lists alternatives (`smartlock` or `smartlock.readOnly`);
 a token needs one of them. A token without it gets `401` with the vendor's body
@@ -100,7 +98,7 @@ def render() -> str:
         is_done = op.operation_id in implemented
         totals[op.tag] += 1
         done[op.tag] += is_done
-        status = "implemented" if is_done else "**missing** (501)"
+        status = "implemented" if is_done else "**missing**"
         security = SECURITY_ERRATA.get(op.operation_id, op.security)
         scopes = "public" if security is None else ", ".join(security) or "any token"
         rows.append(
@@ -108,7 +106,7 @@ def render() -> str:
         )
     extras = [
         f"| `{op.method} {op.path}` | `{op.operation_id}` | {', '.join(op.security or ())} | "
-        + ("implemented" if op.operation_id in implemented else "**missing** (501)")
+        + ("implemented" if op.operation_id in implemented else "**missing**")
         + " |"
         for op in EXTRA_OPERATIONS
     ]

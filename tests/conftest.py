@@ -7,8 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from nukiweb.api.app import ROUTERS
-from nukiweb.api.unimplemented import implemented_operation_ids
+from nukiweb.api.app import ROUTERS, implemented_operation_ids
 from tests.contract.validation import ContractValidator
 from tests.databases import BACKENDS, database_for
 from tests.support import AccountFixture, RunningServer, make_account, running_server

@@ -23,8 +23,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from nukiweb.api.app import ROUTERS
-from nukiweb.api.unimplemented import implemented_operation_ids
+from nukiweb.api.app import ROUTERS, implemented_operation_ids
 from tests.contract.fuzzing import (
     APIOperation,
     Case,

@@ -125,8 +125,7 @@ class ContractValidator:
     def validate(self, response: httpx.Response) -> None:
         method, path = response.request.method, response.request.url.path
         operation = self._operations.find(method, path)
-        # 501 is what an operation nukiweb does not implement yet answers (docs/conformance.md).
-        if response.status_code >= 500 and response.status_code != 501:
+        if response.status_code >= 500:
             raise ContractViolation(f"{method} {path} answered {response.status_code}")
         if response.status_code >= 400:
             _check_error_body(response)

@@ -1,10 +1,10 @@
-"""The ASGI application: one router per vendor tag, placeholders for the rest, Swagger UI."""
+"""The ASGI application: one router per vendor tag, the simulator's, the pages, Swagger UI."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 from anyio import to_thread
@@ -33,7 +33,6 @@ from nukiweb.api import (
     smartlock_log,
     subscription,
     swagger,
-    unimplemented,
 )
 from nukiweb.services import instances, integrations, jobs
 from nukiweb.services.context import ServiceContext
@@ -59,6 +58,16 @@ ROUTERS = (
     subscription.router,
     account_subscription.router,
 )
+
+
+def implemented_operation_ids(routers: Iterable[APIRouter]) -> set[str]:
+    """The operation ids the routers serve (docs/conformance.md compares them with the spec)."""
+    return {
+        route.operation_id
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.operation_id
+    }
 
 
 def create_app(
@@ -120,7 +129,6 @@ def create_app(
     app.state.ctx = ctx
     errors.install(app)
     routers: list[APIRouter] = [*ROUTERS]
-    routers.append(unimplemented.placeholders(unimplemented.implemented_operation_ids(ROUTERS)))
     if simulator_api:
         routers.append(simulator.router)
     routes = [route for router in routers for route in router.routes]

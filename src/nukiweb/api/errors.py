@@ -36,7 +36,6 @@ STATUS: dict[type[errors.NukiwebError], int] = {
     errors.Conflict: 409,
     errors.Locked: 423,
     errors.Throttled: 429,
-    errors.NotImplementedOperation: 501,
 }
 
 

@@ -8,8 +8,7 @@ NukiwebError
 ├── MethodNotAllowed       405  the operation does not apply to this object
 ├── Conflict               409  the change clashes with existing data (a taken email, ...)
 ├── Locked                 423  another operation on the object is still in flight
-├── Throttled              429  too many failed attempts, or mails to one address: wait a while
-└── NotImplementedOperation 501 a vendor operation that nukiweb does not implement yet
+└── Throttled              429  too many failed attempts, or mails to one address: wait a while
 """
 
 from __future__ import annotations
@@ -68,8 +67,3 @@ class Throttled(NukiwebError):
     def __init__(self, message: str, retry_after: timedelta) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-
-
-class NotImplementedOperation(NukiwebError):
-    def __init__(self, operation_id: str) -> None:
-        super().__init__(f"The operation '{operation_id}' is not implemented by nukiweb yet.")
