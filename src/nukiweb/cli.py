@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from email.headerregistry import Address
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
@@ -389,6 +390,18 @@ def link_feed(
     typer.echo(service)
 
 
+def _json_document(file: Path | None, example: bool, example_document: Callable[[], Any]) -> Any:
+    """FILE's JSON document, or with ``--example`` the example that nukiweb ships."""
+    if (file is not None) == example:  # both, or neither
+        raise typer.BadParameter("give either a FILE or --example")
+    if file is None:
+        return example_document()
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError) as error:  # not JSON, not UTF-8, or nested too deep
+        raise typer.BadParameter(f"{file} is not a JSON document: {error}") from None
+
+
 @admin.command("import-companies")
 def import_companies(
     file: Annotated[
@@ -411,15 +424,7 @@ def import_companies(
     set) and print how many were imported."""
     from nukiweb.services import companies
 
-    if (file is not None) == example:  # both, or neither
-        raise typer.BadParameter("give either a FILE or --example")
-    if file is None:
-        document = companies.example_companies()
-    else:
-        try:
-            document = json.loads(file.read_text(encoding="utf-8"))
-        except ValueError as error:  # not JSON, or not UTF-8
-            raise typer.BadParameter(f"{file} is not a JSON document: {error}") from None
+    document = _json_document(file, example, companies.example_companies)
     ctx = open_context(database_url, data_dir)
     try:
         count = companies.import_companies(ctx, document)
@@ -450,15 +455,7 @@ def import_subscriptions(
     by subscriptionId; print how many were imported. Nothing is imported if any is refused."""
     from nukiweb.services import subscriptions
 
-    if (file is not None) == example:  # both, or neither
-        raise typer.BadParameter("give either a FILE or --example")
-    if file is None:
-        document = subscriptions.example_plans()
-    else:
-        try:
-            document = json.loads(file.read_text(encoding="utf-8"))
-        except ValueError as error:  # not JSON, or not UTF-8
-            raise typer.BadParameter(f"{file} is not a JSON document: {error}") from None
+    document = _json_document(file, example, subscriptions.example_plans)
     ctx = open_context(database_url, data_dir)
     try:
         count = subscriptions.import_plans(ctx, document)
@@ -533,15 +530,7 @@ def import_intercoms(
     print how many were new, updated and unchanged."""
     from nukiweb.services import intercoms
 
-    if (file is not None) == example:  # both, or neither
-        raise typer.BadParameter("give either a FILE or --example")
-    if file is None:
-        document = intercoms.example_catalog()
-    else:
-        try:
-            document = json.loads(file.read_text(encoding="utf-8"))
-        except (ValueError, RecursionError) as error:  # not JSON, not UTF-8, or nested too deep
-            raise typer.BadParameter(f"{file} is not a JSON document: {error}") from None
+    document = _json_document(file, example, intercoms.example_catalog)
     ctx = open_context(database_url, data_dir)
     try:
         result = intercoms.import_catalog(ctx, document)
