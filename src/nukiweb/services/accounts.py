@@ -106,7 +106,7 @@ def update_my_account(
             _keep_enabled_date(values, store.get_account(conn, caller.account_id))
         store.update_account(conn, caller.account_id, values, ctx.clock.now())
         if "password_hash" in values:
-            _revoke_credentials(conn, caller.account_id, api_tokens=delete_api_tokens)
+            revoke_credentials(conn, caller.account_id, api_tokens=delete_api_tokens)
     ctx.tokens.invalidate()
 
 
@@ -200,7 +200,7 @@ def update_sub_account(
             _keep_enabled_date(values, sub)
         store.update_account(conn, account_id, values, ctx.clock.now())
         if "password_hash" in values:
-            _revoke_credentials(conn, account_id, api_tokens=True)
+            revoke_credentials(conn, account_id, api_tokens=True)
     ctx.tokens.invalidate()
 
 
@@ -211,7 +211,7 @@ def delete_sub_account(ctx: ServiceContext, caller: Caller, account_id: int) -> 
     ctx.tokens.invalidate()
 
 
-def _revoke_credentials(conn: Any, account_id: int, *, api_tokens: bool) -> None:
+def revoke_credentials(conn: Any, account_id: int, *, api_tokens: bool) -> None:
     """A new password ends what the old one gave: OAuth2 grants and web sessions, and the API
     tokens (doc §4.3) unless the caller keeps them."""
     if api_tokens:

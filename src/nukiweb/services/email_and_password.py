@@ -20,7 +20,7 @@ from nukiweb.secrets import hash_password, verify_password
 from nukiweb.services import account_links as links
 from nukiweb.services import mail
 from nukiweb.services.account_links import RESET_PASSWORD, VERIFY_EMAIL, Recipient
-from nukiweb.services.accounts import _revoke_credentials, update_my_account
+from nukiweb.services.accounts import revoke_credentials, update_my_account
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import accounts as account_store
 from nukiweb.store.account_links import AccountLink
@@ -112,7 +112,7 @@ def reset_password(ctx: ServiceContext, token: str, password: str, client_addres
         if link.email is not None and rules.email_key(link.email) == rules.email_key(account.email):
             values["email_verified"] = True  # the link reached this address's mailbox
         account_store.update_account(conn, link.account_id, values, ctx.clock.now())
-        _revoke_credentials(conn, link.account_id, api_tokens=bool(link.delete_api_tokens))
+        revoke_credentials(conn, link.account_id, api_tokens=bool(link.delete_api_tokens))
     ctx.tokens.invalidate()
 
 
