@@ -108,6 +108,24 @@ def test_an_email_change_takes_effect_when_the_mailed_link_is_followed(
     assert httpx.get(link, timeout=10).status_code == 400
 
 
+def test_an_email_set_directly_is_unverified_until_its_mailed_link_is_followed(
+    mail_server: RunningServer, smtp: SmtpServer, user: AccountFixture
+) -> None:
+    """POST /account changes the address at once (the spec's AccountUpdate); the new address
+    is not verified until its mailbox confirms it."""
+    smtp.mailbox.wait_for(user.email)  # the new account's own verification mail
+    new_email = unique_email("direct")
+    updated = user.api.post("/account", json={"email": new_email, "language": "en"})
+    assert updated.status_code == 204, updated.text
+    me = user.api.get("/account").json()
+    assert (me["email"], me["emailVerified"]) == (new_email, False)
+
+    [mail] = smtp.mailbox.wait_for(new_email)
+    assert follow(mail_server, link_in(mail)).status_code == 200
+    me = user.api.get("/account").json()
+    assert (me["email"], me["emailVerified"]) == (new_email, True)
+
+
 def test_an_email_another_account_has_is_refused_with_409(
     mail_server: RunningServer, smtp: SmtpServer, user: AccountFixture, contract: ContractValidator
 ) -> None:

@@ -107,7 +107,15 @@ def update_my_account(
         store.update_account(conn, caller.account_id, values, ctx.clock.now())
         if "password_hash" in values:
             revoke_credentials(conn, caller.account_id, api_tokens=delete_api_tokens)
+        if "email" in values and account_links.mail_allowed(ctx, conn, values["email"]):
+            # The new address is unverified until its mailbox confirms it.
+            account = store.get_account(conn, caller.account_id)
+            assert account is not None
+            recipient = Recipient(caller.account_id, account.name, values["email"])
+            account_links.send_verification(ctx, conn, recipient)
     ctx.tokens.invalidate()
+    if "email" in values:
+        mail.wake_sender(ctx)
 
 
 def delete_my_account(ctx: ServiceContext, caller: Caller) -> None:
