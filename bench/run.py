@@ -370,10 +370,10 @@ def run_cli(args: list[str]) -> str:
     return done.stdout.strip()
 
 
-def seed(database_url: str) -> tuple[str, dict[int, int]]:
+def seed(database_url: str, data_dir: Path) -> tuple[str, dict[int, int]]:
     """Create the bench account, its devices and a token; return the token and each device's
     type by its smartlockId."""
-    db = ["--database-url", database_url]
+    db = ["--database-url", database_url, "--data-dir", str(data_dir)]
     run_cli(["admin", "create-account", "--email", BENCH_EMAIL, "--password", BENCH_PASSWORD, *db])
     devices: dict[int, int] = {}
     for device_type in BENCH_DEVICE_TYPES:
@@ -519,11 +519,16 @@ def start_servers(
     bench devices' types by smartlockId."""
     database_url = stack.enter_context(scratch_store(settings.database_url, tmp))
     console.print("Creating the bench account, its devices and a token…")
-    token, devices = seed(database_url)
+    # The run's data directory (secret key, the account's verification mail) is its temp dir.
+    token, devices = seed(database_url, tmp)
     ports = {"bare": free_port(), "nukiweb": free_port()}
     commands = {
         "bare": bare_command(ports["bare"]),
-        "nukiweb": nukiweb_serve_command(ports["nukiweb"], database_url, settings.workers),
+        "nukiweb": [
+            *nukiweb_serve_command(ports["nukiweb"], database_url, settings.workers),
+            "--data-dir",
+            str(tmp),
+        ],
     }
     probes = {"bare": "/", "nukiweb": "/account"}
     bases: dict[str, str] = {}

@@ -329,8 +329,8 @@ class Seeded:
     smartlock_id: int
 
 
-def seed(database_url: str) -> Seeded:
-    db = ["--database-url", database_url]
+def seed(database_url: str, data_dir: Path) -> Seeded:
+    db = ["--database-url", database_url, "--data-dir", str(data_dir)]
     printed = run_cli(
         ["admin", "create-account", "--email", BENCH_EMAIL, "--password", BENCH_PASSWORD, *db]
     )
@@ -654,7 +654,7 @@ def measure(settings: Settings, console: Console) -> tuple[Latency, Throughput, 
         data_dir = Path(tmp)
         database_url = stack.enter_context(scratch_store(settings.database_url, data_dir))
         console.print("Creating the bench account, a lock and a token…")
-        seeded = seed(database_url)
+        seeded = seed(database_url, data_dir)
         receivers = stack.enter_context(receivers_running(settings.subscribers))
         port = free_port()
         base = f"http://{HOST}:{port}"

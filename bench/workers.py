@@ -100,11 +100,11 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Settings, list[int]]:
     return settings, sorted(set(args.workers))
 
 
-def serve_command(port: int, database_url: str, workers: int) -> list[str]:
+def serve_command(port: int, database_url: str, workers: int, data_dir: Path) -> list[str]:
     return [
         *nukiweb_command(), "serve", "--host", HOST, "--port", str(port),
-        "--database-url", database_url, "--no-access-log", "--workers", str(workers),
-        *INSTANT_DEVICES,
+        "--database-url", database_url, "--data-dir", str(data_dir), "--no-access-log",
+        "--workers", str(workers), *INSTANT_DEVICES,
     ]  # fmt: skip
 
 
@@ -128,14 +128,16 @@ def measure(settings: Settings, counts: list[int], console: Console) -> list[Res
         directory = Path(tmp)
         database_url = stack.enter_context(scratch_store(settings.database_url, directory))
         console.print("Creating the bench account, its devices and a token…")
-        token, _devices = seed(database_url)
+        token, _devices = seed(database_url, directory)
         headers = auth_headers(authenticated=True, token=token)
         bases: dict[int, str] = {}
         for workers in [0, *counts]:
             port = free_port()
             log_path = directory / f"serve-{workers}.log"
             argv = (
-                bare_command(port) if workers == 0 else serve_command(port, database_url, workers)
+                bare_command(port)
+                if workers == 0
+                else serve_command(port, database_url, workers, directory)
             )
             console.print(f"Starting {'bare ASGI' if workers == 0 else f'{workers} worker(s)'}…")
             process = stack.enter_context(serving(argv, log_path))
