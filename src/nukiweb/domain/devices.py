@@ -258,6 +258,8 @@ class LogTrigger(IntEnum):
     APP = 5
     AUTO_LOCK = 6
     ACCESSORY = 7
+    HOMEKIT_MATTER = 171  # reported by locks over MQTT (docs/mqtt.md)
+    MQTT = 172  # a command a lock took over MQTT
     KEYPAD = 255
 
 

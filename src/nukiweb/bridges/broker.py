@@ -1,0 +1,101 @@
+"""Reaching an MQTT broker: its URL, and clients for it (aiomqtt, MQTT 5).
+
+``mqtt://[user:password@]host[:1883][/prefix]``: a path is put before the ``nuki`` topic root,
+so that several setups can share one broker (``/ci-7`` gives ``ci-7/nuki/<ID>/…``); a real
+lock always publishes under ``nuki``.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+import aiomqtt
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from nukiweb.domain.mqtt_api import ROOT
+
+DEFAULT_PORT = 1883
+
+
+class BrokerUrlError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerSettings:
+    host: str
+    port: int = DEFAULT_PORT
+    username: str | None = None
+    password: str | None = None
+    root: str = ROOT  # the topic root: ``nuki``, or ``<prefix>/nuki``
+
+    @classmethod
+    def from_url(cls, url: str) -> BrokerSettings:
+        parts = urlsplit(url)
+        if parts.scheme != "mqtt" or not parts.hostname:
+            raise BrokerUrlError(f"not an mqtt://host[:port] URL: {url!r}")
+        if parts.query or parts.fragment:
+            raise BrokerUrlError(f"an MQTT URL takes no query or fragment: {url!r}")
+        try:
+            port = parts.port or DEFAULT_PORT
+        except ValueError as error:
+            raise BrokerUrlError(f"bad port in {url!r}") from error
+        prefix = parts.path.strip("/")
+        if "+" in prefix or "#" in prefix:
+            raise BrokerUrlError(f"a topic prefix has no wildcards: {prefix!r}")
+        return cls(
+            host=parts.hostname,
+            port=port,
+            username=None if parts.username is None else unquote(parts.username),
+            password=None if parts.password is None else unquote(parts.password),
+            root=f"{prefix}/{ROOT}" if prefix else ROOT,
+        )
+
+    def redacted(self) -> str:
+        """The URL without its password, for logs."""
+        user = f"{self.username}@" if self.username else ""
+        prefix = self.root.removesuffix(ROOT).rstrip("/")
+        return f"mqtt://{user}{self.host}:{self.port}" + (f"/{prefix}" if prefix else "")
+
+    def client(
+        self, identifier: str, will: aiomqtt.Will | None = None, *, keepalive: int = 30
+    ) -> aiomqtt.Client:
+        return aiomqtt.Client(
+            self.host,
+            self.port,
+            username=self.username,
+            password=self.password,
+            identifier=identifier,
+            protocol=aiomqtt.ProtocolVersion.V5,
+            will=will,
+            keepalive=keepalive,
+            timeout=10,
+        )
+
+
+def expiring(seconds: int) -> Properties:
+    """PUBLISH properties: the broker drops the message if not delivered within ``seconds``."""
+    properties = Properties(PacketTypes.PUBLISH)
+    properties.MessageExpiryInterval = seconds
+    return properties
+
+
+class Reconnect:
+    """Pauses between connection attempts: doubling from half a second up to 30 s, each with
+    jitter, so that many clients cut off together do not all come back at the same instant."""
+
+    def __init__(self, first: float = 0.5, longest: float = 30.0) -> None:
+        self._first = first
+        self._longest = longest
+        self._next = first
+
+    def wait(self) -> float:
+        pause = self._next * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
+        self._next = min(self._longest, self._next * 2)
+        return pause
+
+    def reset(self) -> None:
+        self._next = self._first
