@@ -10,6 +10,7 @@ import pytest
 from nukiweb.api.app import ROUTERS, implemented_operation_ids
 from tests.contract.validation import ContractValidator
 from tests.databases import BACKENDS, database_for
+from tests.mqtt import broker, mqtt_url  # noqa: F401 - fixtures: the tests' own Mosquitto
 from tests.support import AccountFixture, RunningServer, make_account, running_server
 
 

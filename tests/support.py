@@ -19,6 +19,8 @@ import httpx
 import uvicorn
 
 from nukiweb.api.app import create_app
+from nukiweb.bridges.broker import BrokerSettings
+from nukiweb.bridges.mqtt import DEFAULT_COMMAND_TIMEOUT
 from nukiweb.domain.limits import Limits
 from nukiweb.domain.scopes import ALL_SCOPES, Scope
 from nukiweb.mail.transports import Transport
@@ -59,12 +61,15 @@ def running_server(
     limits: Limits | None = None,
     sqlite_busy_timeout: float = SQLITE_BUSY_TIMEOUT,
     mail_transport: Transport | None = None,
+    broker: BrokerSettings | None = None,
+    command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
 ) -> Iterator[RunningServer]:
     """nukiweb under uvicorn in a thread, on a free loopback port, migrated and ready, configured
     as ``nukiweb serve`` configures it; ``webhook_resolver`` resolves webhooks' host names instead
     of the system's resolver; ``secrets``: the secret key (default: one of its own; servers that
     share a store share it too); ``sqlite_busy_timeout``: how long a write waits for SQLite's
-    lock; ``mail_transport``: where its mails go (default: the log only)."""
+    lock; ``mail_transport``: where its mails go (default: the log only); ``broker``: the MQTT
+    broker of its real locks (default: none)."""
     database = Database(database_url, sqlite_busy_timeout=sqlite_busy_timeout)
     secrets = secrets or SecretBox.ephemeral()
     database.upgrade(secrets)
@@ -80,6 +85,8 @@ def running_server(
         public_url=public_url or base_url,
         limits=limits,
         mail_transport=mail_transport,
+        broker=broker,
+        command_timeout=command_timeout,
     )
     app = create_app(ctx, simulator_api=True, webhook_resolver=webhook_resolver)
     config = server_config(
@@ -93,6 +100,12 @@ def running_server(
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.01)
+    if ctx.broker is not None:
+        deadline = time.monotonic() + 10
+        while not ctx.broker.connected.is_set():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the test server did not reach its MQTT broker")
+            time.sleep(0.01)
     try:
         yield RunningServer(ctx, base_url)
     finally:

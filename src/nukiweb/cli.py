@@ -7,12 +7,15 @@ import json
 import sys
 from collections.abc import Callable
 from email.headerregistry import Address
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
+from nukiweb.bridges.broker import BrokerSettings, BrokerUrlError
+from nukiweb.bridges.mqtt import DEFAULT_COMMAND_TIMEOUT
 from nukiweb.bridges.simulated import SimulationSpeed
 from nukiweb.domain.errors import NukiwebError
 from nukiweb.domain.limits import Limits
@@ -97,6 +100,8 @@ def open_context(
     feed_sync_interval: float = DEFAULT_FEED_SYNC_INTERVAL,
     mail_transport: Transport | None = None,
     mail_from: str | None = None,
+    broker: BrokerSettings | None = None,
+    command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
 ) -> ServiceContext:
     database = Database(database_url or default_url(data_dir))
     secrets = SecretBox.for_data_dir(data_dir)
@@ -112,6 +117,8 @@ def open_context(
         feed_sync_interval=feed_sync_interval,
         mail_transport=mail_transport,
         mail_from=mail_from,
+        broker=broker,
+        command_timeout=command_timeout,
     )
 
 
@@ -186,6 +193,15 @@ def serve(
     ] = DEFAULT_FEED_SYNC_INTERVAL,
     smtp_url: SmtpUrl = None,
     mail_from: MailFrom = None,
+    mqtt_url: MqttUrl = None,
+    mqtt_command_timeout: Annotated[
+        float,
+        typer.Option(
+            min=1,
+            max=600,
+            help="Seconds a lock on the MQTT broker has to answer a command before it fails.",
+        ),
+    ] = DEFAULT_COMMAND_TIMEOUT,
 ) -> None:
     """Run the Web API server (migrating the store first)."""
     import uvicorn
@@ -202,6 +218,7 @@ def serve(
     proxies = serving.check_forwarded_allow_ips(forwarded_allow_ips)
     transport = mail_transport_for(smtp_url, data_dir)
     sender = check_mail_from(mail_from)
+    broker = broker_settings(mqtt_url)
     speed = SimulationSpeed(motor_time, time_scale)
     ctx = open_context(
         database_url,
@@ -220,6 +237,8 @@ def serve(
         feed_sync_interval=feed_sync_interval,
         mail_transport=transport,
         mail_from=sender,
+        broker=broker,
+        command_timeout=mqtt_command_timeout,
     )
     # Once, before any worker serves: the migrations (above), the secret key file, what
     # instances no longer running left in flight, and the demo account.
@@ -240,6 +259,8 @@ def serve(
             feed_sync_interval=feed_sync_interval,
             smtp_url=smtp_url,
             mail_from=sender,
+            mqtt_url=mqtt_url,
+            mqtt_command_timeout=mqtt_command_timeout,
         )
         supervisor = serving.Supervisor(
             settings,
@@ -332,6 +353,13 @@ def create_client_secret(
     typer.echo(secret)
 
 
+class Via(StrEnum):
+    """How a device added with ``admin add-device`` is reached."""
+
+    simulated = "simulated"
+    mqtt = "mqtt"
+
+
 @admin.command("add-device")
 def add_device(
     email: Annotated[str, typer.Option(help="The account's email.")],
@@ -346,21 +374,51 @@ def add_device(
     ],
     name: Annotated[str | None, typer.Option(help="The device's name.")] = None,
     nuki_id: Annotated[
-        str | None, typer.Option("--nuki-id", help="Its nukiId in hex (default: random).")
+        str | None,
+        typer.Option("--nuki-id", help="Its nukiId in hex (default: random; needed with mqtt)."),
     ] = None,
+    via: Annotated[
+        Via,
+        typer.Option(
+            help="simulated: a device simulated by the server; mqtt: claim the lock with this "
+            "nukiId on the MQTT broker (it may be claimed before it is first seen).",
+        ),
+    ] = Via.simulated,
     database_url: DatabaseUrl = None,
     data_dir: DataDir = Path(),
 ) -> None:
-    """Add a simulated device to an account and print its smartlockId."""
-    from nukiweb.services import accounts, smartlocks
+    """Add a device to an account and print its smartlockId."""
+    from nukiweb.services import accounts, mqtt_locks, smartlocks
     from nukiweb.services.demo import DEMO_DEVICE_NAMES
 
     ctx = open_context(database_url, data_dir)
     account = accounts.find_account_by_email(ctx, email)
-    device = smartlocks.add_device(
-        ctx, account.account_id, type, name or DEMO_DEVICE_NAMES[type], nuki_id
-    )
+    if via is Via.mqtt:
+        if nuki_id is None:
+            raise typer.BadParameter(
+                "a lock on the broker is claimed by its nukiId", param_hint="--nuki-id"
+            )
+        device = mqtt_locks.claim(ctx, account.account_id, type, nuki_id, name)
+    else:
+        device = smartlocks.add_device(
+            ctx, account.account_id, type, name or DEMO_DEVICE_NAMES[type], nuki_id
+        )
     typer.echo(device.smartlock_id)
+
+
+@admin.command("broker-locks")
+def broker_locks(database_url: DatabaseUrl = None, data_dir: DataDir = Path()) -> None:
+    """List the locks seen on the MQTT broker that no account has claimed yet."""
+    from nukiweb.services import mqtt_locks
+
+    ctx = open_context(database_url, data_dir)
+    for lock in mqtt_locks.unclaimed(ctx):
+        values = lock.topic_values
+        typer.echo(
+            f"{lock.nuki_id:08X}  type {lock.device_type if lock.device_type is not None else '?'}"
+            f"  {values.get('name', '')!r}  connected={values.get('connected', '?')}"
+            f"  seen {lock.seen_date.isoformat()}"
+        )
 
 
 @admin.command("link-feed")
@@ -579,6 +637,26 @@ SmtpUrl = Annotated[
         "through (default: none; mails are written to DATA_DIR/mail/*.eml and logged).",
     ),
 ]
+MqttUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--mqtt-url",
+        envvar="NUKIWEB_MQTT_URL",
+        help="mqtt://[USER:PASSWORD@]HOST[:PORT][/PREFIX], the broker of real Nuki locks "
+        "(their MQTT API; docs/mqtt.md). Default: none, simulated devices only.",
+    ),
+]
+
+
+def broker_settings(url: str | None) -> BrokerSettings | None:
+    if url is None:
+        return None
+    try:
+        return BrokerSettings.from_url(url)
+    except BrokerUrlError as error:
+        raise typer.BadParameter(str(error), param_hint="--mqtt-url") from None
+
+
 MailFrom = Annotated[
     str | None,
     typer.Option(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from nukiweb.bridges.hub import SIMULATED
+from nukiweb.bridges.broker import BrokerSettings
+from nukiweb.bridges.hub import MQTT, SIMULATED
+from nukiweb.bridges.mqtt import DEFAULT_COMMAND_TIMEOUT, MqttConnection
 from nukiweb.bridges.scheduler import LoopScheduler, ManualScheduler, Scheduler
 from nukiweb.bridges.simulated import SimulatedBridges, SimulationSpeed
 from nukiweb.clock import Clock, ManualClock, SystemClock
@@ -17,6 +19,7 @@ from nukiweb.services.context import (
     ServiceContext,
     Simulation,
 )
+from nukiweb.services.mqtt_locks import BrokerLockReports
 from nukiweb.store.database import Database
 
 
@@ -34,12 +37,15 @@ def build_context(
     feed_sync_interval: float = DEFAULT_FEED_SYNC_INTERVAL,
     mail_transport: Transport | None = None,
     mail_from: str | None = None,
+    broker: BrokerSettings | None = None,
+    command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
 ) -> ServiceContext:
     """A context whose simulated devices move in real time at ``speed``, or only when the
     manual clock is advanced; a manual clock starts at ``start`` (default: now); ``instance``
     names this server instance in the store (default: a random name); mails leave through
     ``mail_transport`` (default: logged only) from ``mail_from`` (default: nukiweb@ the
-    public URL's host)."""
+    public URL's host); with ``broker``, locks on that MQTT broker are reached too, a
+    command failing when they don't answer within ``command_timeout`` seconds."""
     manual: ManualScheduler | None = None
     if manual_clock:
         manual_time = ManualClock(start or SystemClock().now())
@@ -64,4 +70,9 @@ def build_context(
     bridges = SimulatedBridges(ctx, scheduler, speed or SimulationSpeed())
     ctx.hub.register(SIMULATED, bridges)
     ctx.simulation = Simulation(bridges, manual)
+    if broker is not None:
+        ctx.broker = MqttConnection(
+            broker, BrokerLockReports(ctx), ctx.instance, command_timeout=command_timeout
+        )
+        ctx.hub.register(MQTT, ctx.broker)
     return ctx

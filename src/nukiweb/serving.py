@@ -49,6 +49,8 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from nukiweb.api.app import create_app
+from nukiweb.bridges.broker import BrokerSettings
+from nukiweb.bridges.mqtt import DEFAULT_COMMAND_TIMEOUT
 from nukiweb.bridges.simulated import SimulationSpeed
 from nukiweb.domain.limits import Limits
 from nukiweb.mail.transports import transport_for
@@ -145,6 +147,8 @@ class WorkerSettings:
     feed_sync_interval: float = DEFAULT_FEED_SYNC_INTERVAL
     smtp_url: str | None = None
     mail_from: str | None = None
+    mqtt_url: str | None = None
+    mqtt_command_timeout: float = DEFAULT_COMMAND_TIMEOUT
 
 
 def serve_worker(
@@ -169,6 +173,8 @@ def serve_worker(
         feed_sync_interval=settings.feed_sync_interval,
         mail_transport=transport_for(settings.smtp_url, settings.data_dir),
         mail_from=settings.mail_from,
+        broker=None if settings.mqtt_url is None else BrokerSettings.from_url(settings.mqtt_url),
+        command_timeout=settings.mqtt_command_timeout,
     )
     ctx.tokens.share_revocations(revocations)
     app = create_app(ctx, simulator_api=settings.simulator_api)

@@ -102,9 +102,12 @@ def create_app(
         # minute and at shutdown.
         served = asyncio.Event()
         recording = asyncio.create_task(integrations.keep_recording_activity(ctx, served))
+        brokered = None if ctx.broker is None else asyncio.create_task(ctx.broker.run(served))
         yield
         served.set()
         await recording
+        if brokered is not None:
+            await brokered
         ctx.on_job = None
         runner.stop()
         await running

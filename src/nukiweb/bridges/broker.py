@@ -78,7 +78,7 @@ class BrokerSettings:
 
 def expiring(seconds: int) -> Properties:
     """PUBLISH properties: the broker drops the message if not delivered within ``seconds``."""
-    properties = Properties(PacketTypes.PUBLISH)
+    properties = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
     properties.MessageExpiryInterval = seconds
     return properties
 

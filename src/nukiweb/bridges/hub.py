@@ -1,7 +1,8 @@
 """The one interface services use to reach a device: send a command through its bridge.
 
-Today every bridge is simulated in this process (``SimulatedBridges``); bridges that connect
-over the network plug in here as further connections of the same interface.
+Two kinds of connection plug in here: the bridges simulated in this process
+(``bridges.simulated``) and the MQTT broker that real locks and emulated ones speak to
+(``bridges.mqtt``; each such lock is its own bridge, online while it is connected).
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from typing import Protocol
 from nukiweb.domain.smartlocks import Bridge
 
 SIMULATED = "simulated"
+MQTT = "mqtt"
+# The holder of an operation that a lock on the broker carries, not a server instance: it ends
+# with the lock's answer or its deadline, whichever instance sees it (services.mqtt_locks).
+BROKER = "broker"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +34,9 @@ class DeviceCommand:
     auth_id: str | None = None  # the authorization that acted, if one did
     account_user_id: int | None = None
     request: AdvancedRequest | None = None  # an Advanced API request awaiting the outcome
+    # "lock" or "unlock" for /action/lock|unlock: a lock on the broker decides itself what
+    # they mean (doc §6.1), the simulated bridge is given ``actions``.
+    simple: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ class Hardware:
     ring_to_open_end: datetime | None = None
     keypad_battery_critical: bool = False
     doorsensor_battery_critical: bool = False
+    battery_charging: bool = False  # reported by locks on the MQTT broker; simulated ones don't
     # The simulated bridge's bookkeeping, for several server processes sharing the store: the
     # id of the chain of timed changes the device is carrying out (a chain whose id is no
     # longer this one was superseded and changes nothing), the process holding the timers of
@@ -90,7 +91,7 @@ def state_view(hardware: Hardware, operation_id: str | None, now: datetime) -> d
         "trigger": int(mechanics.trigger),
         "lastAction": _SHOWN_LAST_ACTION.get(last_action, last_action),
         "batteryCritical": mechanics.battery_critical,
-        "batteryCharging": False,
+        "batteryCharging": hardware.battery_charging,
         "batteryCharge": mechanics.reported_battery_charge,
         "keypadBatteryCritical": hardware.keypad_battery_critical,
         "doorsensorBatteryCritical": hardware.doorsensor_battery_critical,

@@ -9,10 +9,12 @@ longer (``test-1/nuki``) where several setups share one broker.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final
 
+from nukiweb.domain.device_state import Hardware
 from nukiweb.domain.devices import MAX_NUKI_ID, CompletionState
 
 ROOT: Final = "nuki"
@@ -181,3 +183,35 @@ def command_payload(action: int) -> tuple[str, str]:
     if action not in COMMAND_ACTIONS:
         raise ValueError(f"a lock takes actions 1-6 over MQTT, not {action}")
     return Topic.LOCK_ACTION, str(action)
+
+
+def with_reported_values(hardware: Hardware, values: Mapping[str, str]) -> Hardware:
+    """The hardware as the lock's state topics say it is; a value that cannot be read is left
+    out (it changes nothing)."""
+    mechanics = hardware.mechanics
+    changes: dict[str, object] = {}
+    moved: dict[str, object] = {}
+    for name, payload in values.items():
+        if name in _INT_FIELDS and (number := parse_int(payload)) is not None:
+            moved[_INT_FIELDS[name]] = number
+        elif name == Topic.BATTERY_CHARGE_STATE and (number := parse_int(payload)) is not None:
+            moved["battery_charge"] = float(max(0, min(100, number)))
+        elif name == Topic.BATTERY_CRITICAL and (flag := parse_bool(payload)) is not None:
+            moved["battery_critical"] = flag
+        elif name in _FLAG_FIELDS and (flag := parse_bool(payload)) is not None:
+            changes[_FLAG_FIELDS[name]] = flag
+    if moved:
+        changes["mechanics"] = replace(mechanics, **moved)  # type: ignore[arg-type]
+    return replace(hardware, **changes)  # type: ignore[arg-type]
+
+
+_INT_FIELDS: Final[dict[str, str]] = {
+    Topic.STATE: "state",
+    Topic.MODE: "mode",
+    Topic.DOORSENSOR_STATE: "door_state",
+}
+_FLAG_FIELDS: Final[dict[str, str]] = {
+    Topic.BATTERY_CHARGING: "battery_charging",
+    Topic.KEYPAD_BATTERY_CRITICAL: "keypad_battery_critical",
+    Topic.DOORSENSOR_BATTERY_CRITICAL: "doorsensor_battery_critical",
+}

@@ -17,6 +17,7 @@ from nukiweb.services.authentication import TokenCache
 from nukiweb.store.database import Database
 
 if TYPE_CHECKING:
+    from nukiweb.bridges.mqtt import MqttConnection
     from nukiweb.bridges.scheduler import ManualScheduler
     from nukiweb.bridges.simulated import SimulatedBridges
 
@@ -61,6 +62,8 @@ class ServiceContext:
     # they are from (None: nukiweb@ the public URL's host).
     mail_transport: Transport = field(default_factory=MailLog)
     mail_from: str | None = None
+    # The connection to the MQTT broker of real (and emulated) locks, if the server has one.
+    broker: MqttConnection | None = None
 
     def __post_init__(self) -> None:
         self.tokens = TokenCache(self.db, self.clock)

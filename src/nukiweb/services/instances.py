@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from anyio import to_thread
 
+from nukiweb.bridges.hub import BROKER
 from nukiweb.bridges.simulated import abandon
 from nukiweb.services import authorizations
 from nukiweb.services.context import ServiceContext
@@ -86,7 +87,8 @@ def finish_orphans(ctx: ServiceContext) -> list[int]:
     (its lease run out or not) or by a version before leases. The devices, by id."""
     with ctx.db.read() as conn:
         live = store.live(conn, _now())
-    return abandon(ctx, lambda holder: holder is None or holder not in live)
+    # An operation a lock on the broker carries is no instance's: its deadline ends it.
+    return abandon(ctx, lambda holder: holder != BROKER and (holder is None or holder not in live))
 
 
 def leave(ctx: ServiceContext) -> None:

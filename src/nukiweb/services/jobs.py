@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
 from nukiweb.domain import short_rental
-from nukiweb.services import booking_services, mail, reservations, subscriptions
+from nukiweb.services import booking_services, mail, mqtt_locks, reservations, subscriptions
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import jobs as store
 from nukiweb.store.faults import Backoff, StoreUnavailable
@@ -52,6 +52,7 @@ HANDLERS: Mapping[str, Handler] = {
     booking_services.JOB: _sync_feed,
     subscriptions.JOB: _end_subscription_period,
     mail.JOB: mail.send_mail,
+    mqtt_locks.JOB: mqtt_locks.run_job,
 }
 
 

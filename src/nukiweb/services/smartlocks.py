@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from nukiweb.bridges.hub import SIMULATED, AdvancedRequest, DeviceCommand
+from nukiweb.bridges.hub import MQTT, SIMULATED, AdvancedRequest, DeviceCommand
 from nukiweb.domain import device_defaults as defaults
 from nukiweb.domain.device_state import Hardware, from_document, to_document
 from nukiweb.domain.devices import (
@@ -39,6 +39,10 @@ from nukiweb.store import accounts as account_store
 from nukiweb.store import smartlocks as store
 
 UNREACHABLE = "The device could not be reached: its bridge is offline."
+NOT_CONFIGURABLE = (
+    "The lock is connected over MQTT, whose API cannot change its configuration: change it in "
+    "the Nuki app."
+)
 BUSY_CODE = "45"  # the BLE error an Advanced API webhook reports for a busy device
 BRIDGE_FIRMWARE = "2.14.0"
 # Nuki Web's own authorization on every device it manages (Smartlock.authId).
@@ -148,47 +152,74 @@ def add_device(
 ) -> Device:
     """A new device on the account's simulated bridge (made on first use); the nukiId is
     random unless given."""
-    kind = DeviceType(device_type)
     nuki_id = nuki_id_from_hex(nuki_id_hex) if nuki_id_hex else secrets.randbits(32)
+    with ctx.db.transaction() as conn:
+        bridge = _simulated_bridge(ctx, conn, account_id)
+        device = insert_device(
+            ctx,
+            conn,
+            bridge,
+            DeviceType(device_type),
+            name,
+            nuki_id,
+            firmware_version=firmware_version,
+            has_handle=has_handle,
+            hardware_version=hardware_version,
+        )
+        _emit(ctx, conn, device, Feature.DEVICE_MASTERDATA)
+    return device
+
+
+def insert_device(
+    ctx: ServiceContext,
+    conn: Connection,
+    bridge: Bridge,
+    kind: DeviceType,
+    name: str,
+    nuki_id: int,
+    *,
+    firmware_version: str | None = None,
+    has_handle: bool = False,
+    hardware_version: int | None = None,
+) -> Device:
+    """A new device behind ``bridge``, as it comes out of setup, in the caller's transaction;
+    409 if its smartlockId is taken."""
     firmware = FirmwareVersion.parse(firmware_version or defaults.default_firmware(kind))
     now = ctx.clock.now()
     hardware = Hardware.initial(kind)
     if has_handle:
         hardware = Hardware(hardware.mechanics, has_handle=True)
-    with ctx.db.transaction() as conn:
-        bridge = _simulated_bridge(ctx, conn, account_id)
-        new_id = smartlock_id(kind, nuki_id)
-        store.insert_device(
-            conn,
-            {
-                "smartlock_id": new_id,
-                "account_id": account_id,
-                "bridge_id": bridge.bridge_id,
-                "type": int(kind),
-                "name": name,
-                "favorite": False,
-                "auth_id": WEB_AUTH_ID,
-                "firmware_version": firmware.to_int(),
-                "hardware_version": (
-                    defaults.default_hardware_version(kind)
-                    if hardware_version is None
-                    else hardware_version
-                ),
-                "server_state": ServerState.OK if bridge.online else ServerState.OFFLINE,
-                "admin_pin_state": 0,
-                "config": defaults.default_config(kind, name),
-                "advanced_config": defaults.default_advanced_config(kind),
-                "opener_advanced_config": defaults.default_opener_advanced_config(kind),
-                "smartdoor_advanced_config": defaults.default_smartdoor_advanced_config(kind),
-                "web_config": defaults.default_web_config(),
-                "mechanics": to_document(hardware),
-                "creation_date": now,
-                "update_date": now,
-            },
-        )
-        device = store.get_device_by_id(conn, new_id)
-        assert device is not None
-        _emit(ctx, conn, device, Feature.DEVICE_MASTERDATA)
+    new_id = smartlock_id(kind, nuki_id)
+    store.insert_device(
+        conn,
+        {
+            "smartlock_id": new_id,
+            "account_id": bridge.account_id,
+            "bridge_id": bridge.bridge_id,
+            "type": int(kind),
+            "name": name,
+            "favorite": False,
+            "auth_id": WEB_AUTH_ID,
+            "firmware_version": firmware.to_int(),
+            "hardware_version": (
+                defaults.default_hardware_version(kind)
+                if hardware_version is None
+                else hardware_version
+            ),
+            "server_state": ServerState.OK if bridge.online else ServerState.OFFLINE,
+            "admin_pin_state": 0,
+            "config": defaults.default_config(kind, name),
+            "advanced_config": defaults.default_advanced_config(kind),
+            "opener_advanced_config": defaults.default_opener_advanced_config(kind),
+            "smartdoor_advanced_config": defaults.default_smartdoor_advanced_config(kind),
+            "web_config": defaults.default_web_config(),
+            "mechanics": to_document(hardware),
+            "creation_date": now,
+            "update_date": now,
+        },
+    )
+    device = store.get_device_by_id(conn, new_id)
+    assert device is not None
     return device
 
 
@@ -273,9 +304,10 @@ def lock_or_unlock(
         "lock" if kind == "lock" else "unlock",
         has_handle=hardware.has_handle,
         firmware_version=str(FirmwareVersion.from_int(device.firmware_version)),
-        bridge_firmware_version=bridge.firmware_version,
+        # A lock on the MQTT broker reaches it itself (Wi-Fi or Thread), with no bridge.
+        bridge_firmware_version=None if bridge.kind == MQTT else bridge.firmware_version,
     )
-    _send(ctx, caller, device, actions, 0, request)
+    _send(ctx, caller, device, actions, 0, request, simple="lock" if kind == "lock" else "unlock")
 
 
 def sync(ctx: ServiceContext, caller: Caller, smartlock_id: int) -> None:
@@ -295,6 +327,7 @@ def _send(
     actions: tuple[int, ...],
     option: int,
     request: AdvancedRequest | None = None,
+    simple: str | None = None,
 ) -> None:
     """Hands the actions to the device's bridge. Busy → 423, unreachable → the device's
     ``error``; for an Advanced API request both are its webhook's error code instead."""
@@ -328,6 +361,7 @@ def _send(
         actor=account.name if account is not None else "Nuki Web",
         operation_id=operation_id,
         request=request,
+        simple=simple,
     )
     connection.send(command)
 
@@ -387,9 +421,12 @@ def set_admin_pin(ctx: ServiceContext, caller: Caller, smartlock_id: int, pin: i
 
 def _unreachable(ctx: ServiceContext, conn: Connection, device: Device) -> bool:
     """Whether the device's bridge is offline; if so the device keeps an error that says so,
-    and the change it was sent is not applied (as on the vendor's service)."""
+    and the change it was sent is not applied (as on the vendor's service). A lock on the MQTT
+    broker cannot be configured at all: 400, naming the limitation."""
     bridge = store.get_bridge(conn, device.bridge_id)
     assert bridge is not None
+    if bridge.kind == MQTT:
+        raise InvalidParameter("smartlockId", device.smartlock_id, NOT_CONFIGURABLE)
     reachable = ctx.hub.connection(bridge) is not None
     store.update_device(conn, device.smartlock_id, {"error": None if reachable else UNREACHABLE})
     return not reachable

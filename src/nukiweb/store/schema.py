@@ -826,3 +826,21 @@ subscription_payments = Table(
     Column("creation_date", UTCDateTime, nullable=False),
     Column("paid_date", UTCDateTime, nullable=True),
 )
+
+# Locks seen on the MQTT broker (bridges/mqtt.py), claimed by an account or not: the last value
+# of each of their retained topics, by topic name; ``smartlock_id`` once claimed.
+broker_locks = Table(
+    "broker_locks",
+    metadata,
+    Column("nuki_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("device_type", Integer, nullable=True),
+    Column("topic_values", JSON, nullable=False),
+    Column("seen_date", UTCDateTime, nullable=False),
+    Column(
+        "smartlock_id",
+        BigInteger,
+        ForeignKey("smartlocks.smartlock_id", ondelete="SET NULL"),
+        nullable=True,
+        unique=True,
+    ),
+)
