@@ -153,7 +153,7 @@ class ScriptedLock:
         done with; a lock that comes back is a new one."""
         self._close_socket()
         self.client.loop_stop()
-        self.client._reset_sockets()  # noqa: SLF001 - paho has no public way to drop the line
+        self.client._reset_sockets()
 
     def close(self) -> None:
         self.client.disconnect()
