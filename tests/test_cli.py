@@ -88,6 +88,11 @@ def test_create_account_and_token(tmp_path: Path) -> None:
         (["serve", "--forwarded-allow-ips", "proxy.example"], "--forwarded-allow-ips"),
         (["serve", "--forwarded-allow-ips", "*"], "--forwarded-allow-ips"),
         (["serve", "--max-api-keys", "0"], "--max-api-keys"),
+        (["serve", "--mqtt-url", "http://broker.lan"], "--mqtt-url"),
+        (
+            ["admin", "add-device", "--email", "x@x.example", "--type", "4", "--via", "mqtt"],
+            "--nuki-id",
+        ),
         (["frobnicate"], "frobnicate"),
     ],
 )
@@ -368,3 +373,24 @@ def test_demo_starts_with_the_example_companies_and_keeps_an_imported_list(
         assert response.json() == [{"name": "Ours"}]
     finally:
         second.stop()
+
+
+def test_a_lock_on_the_broker_is_claimed_once_by_its_nuki_id(tmp_path: Path) -> None:
+    args = ("admin", "create-account", "--email", "owner@example.com", "--password", "secret12")
+    assert nukiweb(*args, cwd=tmp_path).returncode == 0
+    claim = (
+        "admin", "add-device", "--email", "owner@example.com", "--type", "4", "--via", "mqtt",
+        "--nuki-id", "2BB28570", "--name", "Front door",
+    )  # fmt: skip
+    claimed = nukiweb(*claim, cwd=tmp_path)
+    assert claimed.returncode == 0, claimed.stderr
+    assert claimed.stdout == f"{(4 << 32) | 0x2BB28570}\n"
+    again = nukiweb(*claim, cwd=tmp_path)
+    assert again.returncode == 1
+    assert again.stderr == "nukiweb: The lock 2BB28570 belongs to an account already.\n"
+    opener = nukiweb(*claim[:5], "2", *claim[6:], cwd=tmp_path)
+    assert opener.returncode == 1
+    assert "type 4" in opener.stderr
+    listed = nukiweb("admin", "broker-locks", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "2BB28570" not in listed.stdout  # claimed: no longer waiting

@@ -391,13 +391,12 @@ def add_device(
     from nukiweb.services import accounts, mqtt_locks, smartlocks
     from nukiweb.services.demo import DEMO_DEVICE_NAMES
 
+    if via is Via.mqtt and nuki_id is None:
+        raise typer.BadParameter("--nuki-id: a lock on the broker is claimed by its nukiId")
     ctx = open_context(database_url, data_dir)
     account = accounts.find_account_by_email(ctx, email)
     if via is Via.mqtt:
-        if nuki_id is None:
-            raise typer.BadParameter(
-                "a lock on the broker is claimed by its nukiId", param_hint="--nuki-id"
-            )
+        assert nuki_id is not None
         device = mqtt_locks.claim(ctx, account.account_id, type, nuki_id, name)
     else:
         device = smartlocks.add_device(
@@ -654,7 +653,7 @@ def broker_settings(url: str | None) -> BrokerSettings | None:
     try:
         return BrokerSettings.from_url(url)
     except BrokerUrlError as error:
-        raise typer.BadParameter(str(error), param_hint="--mqtt-url") from None
+        raise typer.BadParameter(f"--mqtt-url: {error}") from None
 
 
 MailFrom = Annotated[

@@ -17,11 +17,12 @@ from nukiweb.domain.devices import CompletionState, LogTrigger, ServerState
 from nukiweb.domain.errors import Conflict
 from nukiweb.services import mqtt_locks
 from nukiweb.store import broker_locks
+from tests.api.test_webhook_delivery import advanced_action, central, decentral
 from tests.contract.validation import ContractValidator
 from tests.devices import account_name, advance, device, logs, state
 from tests.mqtt import Broker, ScriptedLock
 from tests.support import AccountFixture, RunningServer, make_account, running_server
-from tests.webhooks import wait_until
+from tests.webhooks import Received, receiver, wait_until
 
 COMMAND_TIMEOUT = 30.0  # simulated seconds: the server's clock is the tests' manual one
 SMARTLOCK4 = 4
@@ -313,3 +314,46 @@ def test_the_server_reconnects_when_the_broker_comes_back(
     lock.publish("commandResponse", "0")
     released(owner, smartlock_id)
     lock.close()
+
+
+def test_what_a_lock_reports_reaches_webhooks_as_a_simulated_device_s_would(
+    mqtt_server: RunningServer, owner: AccountFixture, lock: ScriptedLock
+) -> None:
+    smartlock_id = claim(mqtt_server, owner, lock)
+    with receiver() as hook:
+        decentral(owner, hook.url, ["DEVICE_STATUS", "DEVICE_LOGS"])
+        _api_key, _secret = central(owner, hook.url, ["DEVICE_LOGS"])
+        lock.report(state=1, doorsensorState=2)
+        lock.publish("lockActionEvent", "4,2,0,0,0")
+        request_id = advanced_action(
+            owner.api, f"/smartlock/{smartlock_id}/action/advanced", {"action": 1}
+        )
+        assert lock.command() == ("lockAction", "1")
+        lock.publish("commandResponse", str(0x42))
+
+        def features(found: list[Received]) -> dict[str, list[dict[str, Any]]]:
+            grouped: dict[str, list[dict[str, Any]]] = {}
+            for received in found:
+                body = received.json
+                grouped.setdefault(body.get("feature") or body.get("type", ""), []).append(body)
+            return grouped
+
+        got = wait_until(
+            lambda: (
+                (g := features(hook.received)).get("SmartlockAction")
+                and len(g.get("DEVICE_LOGS", [])) >= 2
+                and g
+            )
+        )
+    statuses = [body["state"] for body in got["DEVICE_STATUS"]]
+    assert any(status["state"] == 1 and status["doorState"] == 2 for status in statuses)
+    logged = [body["smartlockLog"] for body in got["DEVICE_LOGS"]]
+    assert {(entry["action"], entry["trigger"]) for entry in logged} >= {(4, 2), (1, 172)}
+    result = got["SmartlockAction"][0]
+    assert result == {
+        "type": "SmartlockAction",
+        "requestId": request_id,
+        "smartlockId": smartlock_id,
+        "success": False,
+        "errorCode": "42",
+    }
