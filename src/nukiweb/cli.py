@@ -583,7 +583,7 @@ def emulate(
         typer.Option(
             "--mqtt-url",
             envvar="NUKIWEB_MQTT_URL",
-            help="mqtt://[USER:PASSWORD@]HOST[:PORT][/PREFIX], the broker the locks connect to "
+            help="mqtt://[USER:PASSWORD@]HOST[:PORT]\\[/PREFIX], the broker the locks connect to "
             "(a PREFIX puts their topics under PREFIX/nuki).",
         ),
     ],
@@ -616,6 +616,10 @@ def emulate(
             "--handle", help="The door has a handle outside: unlock unlocks, not unlatches."
         ),
     ] = False,
+    allow_locking: Annotated[
+        bool,
+        typer.Option(help='"Allow locking" in the app: without it, MQTT commands are not read.'),
+    ] = True,
 ) -> None:
     """Emulate Nuki locks on an MQTT broker, each with its own connection, until SIGINT or
     SIGTERM. Prints one line per lock: its nukiId (hex) and its Web API smartlockId."""
@@ -638,6 +642,7 @@ def emulate(
         first_nuki_id=first,
         name=name,
         has_handle=handle,
+        allow_locking=allow_locking,
         timings=scaled_timings(motor_time),
     )
     logging.basicConfig(level=logging.WARNING, format="nukiweb device emulate: %(message)s")

@@ -490,3 +490,17 @@ def test_the_command_refuses_what_it_cannot_emulate(
     )
     assert done.returncode != 0
     assert message in done.stderr
+
+
+def test_the_command_explains_itself() -> None:
+    environment = {**os.environ, "PYTHONPATH": str(SRC), "COLUMNS": "200"}
+    done = subprocess.run(
+        [sys.executable, "-m", "nukiweb", "device", "emulate", "--help"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=DEADLINE_S,
+        check=True,
+    )
+    assert "mqtt://[USER:PASSWORD@]HOST[:PORT][/PREFIX]" in done.stdout
+    assert "--motor-time" in done.stdout

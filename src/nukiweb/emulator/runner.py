@@ -35,6 +35,7 @@ def make_locks(
     name: str = "Emulated lock",
     firmware: str = DEFAULT_FIRMWARE,
     has_handle: bool = False,
+    allow_locking: bool = True,
     timings: Timings | None = None,
     clock: Clock | None = None,
 ) -> list[EmulatedLock]:
@@ -53,6 +54,7 @@ def make_locks(
             name=name if count == 1 else f"{name} {number}",
             firmware=firmware,
             has_handle=has_handle,
+            allow_locking=allow_locking,
             timings=timings or Timings(),
         )
         locks.append(EmulatedLock(LockHardware(profile, clock)))
@@ -85,6 +87,14 @@ async def run_locks(
             _done, late = await asyncio.wait(attempts, timeout=BATCH_DEADLINE_S)
             for attempt in late:
                 attempt.cancel()
+        offline = sum(not lock.connected.is_set() for lock in locks)
+        if offline:
+            log.warning(
+                "%d of %d locks could not connect to %s yet; they keep trying",
+                offline,
+                len(locks),
+                settings.redacted(),
+            )
         await (stop.wait() if stop is not None else asyncio.Future())
     finally:
         await _stop_all(locks, tasks)
