@@ -628,7 +628,7 @@ def emulate(
     from nukiweb.bridges.broker import BrokerSettings
     from nukiweb.domain.devices import MAX_NUKI_ID, DeviceType, nuki_id_from_hex
     from nukiweb.emulator import make_locks, run_until_signalled, scaled_timings
-    from nukiweb.emulator.hardware import EMULATED_TYPES
+    from nukiweb.emulator.profile import EMULATED_TYPES
 
     if device_type not in EMULATED_TYPES:
         raise typer.BadParameter("--type: 2 (opener), 3 (Smart Door) or 4 (Smart Lock)")

@@ -18,10 +18,9 @@ from nukiweb.emulator.hardware import (
     CANCELED,
     ControlError,
     LockHardware,
-    LockProfile,
     Publication,
-    scaled_timings,
 )
+from nukiweb.emulator.profile import LockProfile, scaled_timings
 
 MOTOR = 1.0
 TIMINGS = Timings(motor_time=MOTOR, unlatch_hold=2.0, lng_timeout=10.0)

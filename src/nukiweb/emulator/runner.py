@@ -16,7 +16,8 @@ from nukiweb.bridges.broker import BrokerSettings
 from nukiweb.clock import Clock, SystemClock
 from nukiweb.domain.devices import DeviceType
 from nukiweb.domain.lock_physics import Timings
-from nukiweb.emulator.hardware import DEFAULT_FIRMWARE, LockHardware, LockProfile
+from nukiweb.emulator.hardware import LockHardware
+from nukiweb.emulator.profile import DEFAULT_FIRMWARE, LockProfile
 from nukiweb.emulator.session import EmulatedLock
 
 log = logging.getLogger(__name__)
