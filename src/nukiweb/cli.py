@@ -625,6 +625,91 @@ def disable_otp(
     typer.echo(f"Two-factor sign-in is disabled for {account.email}.")
 
 
+# --- device: emulated hardware on an MQTT broker -----------------------------------------------
+
+device = typer.Typer(
+    help="Play Nuki hardware: locks that speak the MQTT API.", no_args_is_help=True
+)
+app.add_typer(device, name="device")
+
+
+@device.command()
+def emulate(
+    mqtt_url: Annotated[
+        str,
+        typer.Option(
+            "--mqtt-url",
+            envvar="NUKIWEB_MQTT_URL",
+            help="mqtt://[USER:PASSWORD@]HOST[:PORT]\\[/PREFIX], the broker the locks connect to "
+            "(a PREFIX puts their topics under PREFIX/nuki).",
+        ),
+    ],
+    device_type: Annotated[
+        int,
+        typer.Option("--type", help="2 opener, 3 Smart Door, 4 Smart Lock 3.0 Pro / 4th gen."),
+    ] = 4,
+    nuki_id: Annotated[
+        str | None,
+        typer.Option("--nuki-id", help="The (first) lock's nukiId in hex (default: random)."),
+    ] = None,
+    count: Annotated[
+        int, typer.Option(min=1, max=100_000, help="How many locks; consecutive nukiIds.")
+    ] = 1,
+    name: Annotated[
+        str, typer.Option(help="The locks' name; numbered 1..N when there are several.")
+    ] = "Emulated lock",
+    motor_time: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=60,
+            help="Seconds one motor movement takes; the locks' other delays scale with it "
+            "(1.5 is real time); 0 makes every action instant.",
+        ),
+    ] = 1.5,
+    handle: Annotated[
+        bool,
+        typer.Option(
+            "--handle", help="The door has a handle outside: unlock unlocks, not unlatches."
+        ),
+    ] = False,
+    allow_locking: Annotated[
+        bool,
+        typer.Option(help='"Allow locking" in the app: without it, MQTT commands are not read.'),
+    ] = True,
+) -> None:
+    """Emulate Nuki locks on an MQTT broker, each with its own connection, until SIGINT or
+    SIGTERM. Prints one line per lock: its nukiId (hex) and its Web API smartlockId."""
+    import logging
+
+    from nukiweb.bridges.broker import BrokerSettings
+    from nukiweb.domain.devices import MAX_NUKI_ID, DeviceType, nuki_id_from_hex
+    from nukiweb.emulator import make_locks, run_until_signalled, scaled_timings
+    from nukiweb.emulator.profile import EMULATED_TYPES
+
+    if device_type not in EMULATED_TYPES:
+        raise typer.BadParameter("--type: 2 (opener), 3 (Smart Door) or 4 (Smart Lock)")
+    first = None if nuki_id is None else nuki_id_from_hex(nuki_id)
+    if first is not None and first + count - 1 > MAX_NUKI_ID:
+        raise typer.BadParameter(f"--count: {count} nukiIds from {nuki_id} pass FFFFFFFF")
+    settings = BrokerSettings.from_url(mqtt_url)
+    locks = make_locks(
+        count,
+        device_type=DeviceType(device_type),
+        first_nuki_id=first,
+        name=name,
+        has_handle=handle,
+        allow_locking=allow_locking,
+        timings=scaled_timings(motor_time),
+    )
+    logging.basicConfig(level=logging.WARNING, format="nukiweb device emulate: %(message)s")
+    for lock in locks:
+        typer.echo(f"{lock.nuki_id:08X} {lock.smartlock_id}")
+    sys.stdout.flush()
+    typer.echo(f"{count} lock(s) on {settings.redacted()} under {settings.root}/", err=True)
+    asyncio.run(run_until_signalled(settings, locks))
+
+
 # --- mail --------------------------------------------------------------------------------------
 
 SmtpUrl = Annotated[
