@@ -55,6 +55,8 @@ def lock(broker_url: str) -> Iterator[ScriptedLock]:
 
 
 def claim(server: RunningServer, account: AccountFixture, lock: ScriptedLock) -> int:
+    """The lock, once the server has seen it connected, claimed by the account."""
+    wait_until(lambda: seen(server, lock.nuki_id, "connected", "true"))
     claimed = mqtt_locks.claim(
         server.ctx, account.account_id, SMARTLOCK4, f"{lock.nuki_id:X}", None
     )
@@ -127,8 +129,8 @@ def test_state_topics_change_what_the_api_shows_and_send_device_status_events(
     shown = state(owner.api, smartlock_id)
     assert (shown["state"], shown["doorState"], shown["batteryCritical"]) == (1, 2, True)
     lock.report(name="Back door", firmware="4.3.0")
-    wait_until(lambda: device(owner.api, smartlock_id)["name"] == "Back door")
-    assert device(owner.api, smartlock_id)["firmwareVersion"] == (4 << 16) | (3 << 8)
+    wait_until(lambda: device(owner.api, smartlock_id)["firmwareVersion"] == (4 << 16) | (3 << 8))
+    assert device(owner.api, smartlock_id)["name"] == "Back door"  # published before
     # Unreadable values change nothing.
     lock.report(state="open", batteryChargeState="", doorsensorState=2)
     lock.report(batteryChargeState=39)

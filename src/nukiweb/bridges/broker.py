@@ -7,7 +7,6 @@ lock always publishes under ``nuki``.
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -16,6 +15,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from nukiweb.domain.mqtt_api import ROOT
+from nukiweb.store.faults import Backoff
 
 DEFAULT_PORT = 1883
 
@@ -83,19 +83,7 @@ def expiring(seconds: int) -> Properties:
     return properties
 
 
-class Reconnect:
+def reconnect_backoff() -> Backoff:
     """Pauses between connection attempts: doubling from half a second up to 30 s, each with
     jitter, so that many clients cut off together do not all come back at the same instant."""
-
-    def __init__(self, first: float = 0.5, longest: float = 30.0) -> None:
-        self._first = first
-        self._longest = longest
-        self._next = first
-
-    def wait(self) -> float:
-        pause = self._next * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
-        self._next = min(self._longest, self._next * 2)
-        return pause
-
-    def reset(self) -> None:
-        self._next = self._first
+    return Backoff(first=0.5, longest=30.0)

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 import aiomqtt
 
-from nukiweb.bridges.broker import BrokerSettings, expiring
+from nukiweb.bridges.broker import BrokerSettings, expiring, reconnect_backoff
 from nukiweb.bridges.hub import DeviceCommand
 from nukiweb.domain.devices import ActionOption, LockAction
 from nukiweb.domain.mqtt_api import (
@@ -119,7 +119,12 @@ class MqttConnection:
             )
         )
         self._publishing.add(task)
-        task.add_done_callback(self._publishing.discard)
+        task.add_done_callback(self._published)
+
+    def _published(self, task: asyncio.Task[None]) -> None:
+        self._publishing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("MQTT: publishing failed", exc_info=task.exception())
 
     async def _publish(
         self, client: aiomqtt.Client, command: DeviceCommand, where: str, payload: str
@@ -145,7 +150,7 @@ class MqttConnection:
         """Connected until ``stopping``: reconnects with backoff and jitter whenever the broker
         goes away, and processes what arrives."""
         processing = asyncio.create_task(self._process_inbox())
-        reconnect = Backoff(first=0.5, longest=30.0)
+        reconnect = reconnect_backoff()
         try:
             while not stopping.is_set():
                 try:

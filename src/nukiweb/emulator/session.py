@@ -20,11 +20,12 @@ from typing import Final
 
 import aiomqtt
 
-from nukiweb.bridges.broker import BrokerSettings, Reconnect
+from nukiweb.bridges.broker import BrokerSettings, reconnect_backoff
 from nukiweb.domain.lock_physics import Fault
 from nukiweb.domain.mqtt_api import COMMAND_TOPICS, Topic, parse_topic, topic
 from nukiweb.emulator.controls import apply_control, control_root
 from nukiweb.emulator.hardware import ControlError, LockHardware, Publication
+from nukiweb.store.faults import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ class EmulatedLock:
     async def run(self, settings: BrokerSettings) -> None:
         """On the broker until ``stop``, connecting again with backoff whenever it is lost."""
         self._root = settings.root
-        reconnect = Reconnect()
+        reconnect = reconnect_backoff()
         try:
             while not self._stopping.is_set():
                 try:
@@ -128,7 +129,7 @@ class EmulatedLock:
             if self._timer is not None:
                 self._timer.cancel()
 
-    async def _session(self, settings: BrokerSettings, reconnect: Reconnect) -> None:
+    async def _session(self, settings: BrokerSettings, reconnect: Backoff) -> None:
         connected = self._topic(Topic.CONNECTED)
         will = aiomqtt.Will(connected, OFFLINE, qos=WILL_QOS, retain=True)
         async with settings.client(self.identifier, will) as client:
