@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from nukiweb.bridges.simulated import CARRIER_STOPPED
+from nukiweb.services.abandoned_work import CARRIER_STOPPED
 from nukiweb.store import smartlocks as device_store
 from nukiweb.store.database import Database
 from tests.databases import BACKENDS

@@ -19,6 +19,7 @@ from nukiweb.services.context import (
     ServiceContext,
     Simulation,
 )
+from nukiweb.services.device_reports import StoreDeviceReports
 from nukiweb.services.mqtt_locks import BrokerLockReports
 from nukiweb.store.database import Database
 
@@ -67,7 +68,10 @@ def build_context(
     )
     if instance is not None:
         ctx.instance = instance
-    bridges = SimulatedBridges(ctx, scheduler, speed or SimulationSpeed())
+    reports = StoreDeviceReports(ctx)
+    bridges = SimulatedBridges(
+        database, clock, ctx.instance, reports, scheduler, speed or SimulationSpeed()
+    )
     ctx.hub.register(SIMULATED, bridges)
     ctx.simulation = Simulation(bridges, manual)
     if broker is not None:

@@ -11,9 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from nukiweb.bridges.simulated import CARRIER_STOPPED, SUPERSEDED
 from nukiweb.secretbox import SecretBox
 from nukiweb.services import authorizations, instances
+from nukiweb.services.abandoned_work import CARRIER_STOPPED
+from nukiweb.services.device_reports import SUPERSEDED
 from nukiweb.store import smartlocks as store
 from tests.api.test_authorizations import confirmed_auth, create_auth, get_auth, update_auth
 from tests.contract.validation import ContractValidator

@@ -22,13 +22,14 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 import aiomqtt
 
 from nukiweb.bridges.broker import BrokerSettings, expiring, reconnect_backoff
 from nukiweb.bridges.hub import DeviceCommand
+from nukiweb.bridges.reports import LockReports
 from nukiweb.domain.devices import ActionOption, LockAction
 from nukiweb.domain.mqtt_api import (
     COMMAND_EXPIRY_SECONDS,
@@ -52,36 +53,6 @@ NOT_ADMINISTERED = (
     "The lock is connected over MQTT, whose API cannot change its authorizations or keypad "
     "codes: change them in the Nuki app."
 )
-
-
-class LockReports(Protocol):
-    """What the broker's locks tell the rest of nukiweb (implemented by services.mqtt_locks).
-    Each runs its own transaction, in a worker thread."""
-
-    def values_reported(self, nuki_id: int, values: Mapping[str, str]) -> None:
-        """The lock's retained topics took these values (topic name → payload)."""
-        ...
-
-    def action_reported(self, nuki_id: int, event: LockActionEvent) -> None:
-        """``lockActionEvent``: the lock is about to carry out an action."""
-        ...
-
-    def command_answered(self, nuki_id: int, code: int) -> None:
-        """``commandResponse``: 0 for success, otherwise a BLE error code."""
-        ...
-
-    def command_sending(self, command: DeviceCommand, timeout: float) -> None:
-        """Before the command is published: its operation is the broker's to end, by the
-        lock's answer or, ``timeout`` seconds on, as unanswered."""
-        ...
-
-    def command_failed(self, command: DeviceCommand, error: str) -> None:
-        """The command could not be published: its operation fails with ``error``."""
-        ...
-
-    def authorization_refused(self, authorization_id: str, operation_id: str, error: str) -> None:
-        """An authorization change the lock cannot take over MQTT fails with ``error``."""
-        ...
 
 
 class MqttConnection:

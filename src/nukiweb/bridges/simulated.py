@@ -16,9 +16,11 @@ are cancelled at once.
 
 The store also says which process carries the device's latest command and its operation
 (``Hardware.carrier``, ``carried_operation``, ``carried_command``), and which process holds the
-device's operation: when a server process dies, its timers die with it, and ``abandon`` (run by
-whichever instance finds it gone: services/instances.py) fails its operations, brings its
-devices to rest and logs what it interrupted, without touching what the other processes carry.
+device's operation: when a server process dies, its timers die with it, and whichever instance
+finds it gone finishes what it left (services/abandoned_work.py).
+
+Everything else that follows from what a device does goes through the reports of
+``bridges.reports``, which services implement.
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from nukiweb.bridges.hub import AdvancedRequest, DeviceCommand
+from nukiweb.bridges.hub import DeviceCommand
+from nukiweb.bridges.reports import DeviceReports
 from nukiweb.bridges.scheduler import Scheduler, Timer, until_done
+from nukiweb.clock import Clock
 from nukiweb.domain.device_state import Hardware, from_document, to_document
 from nukiweb.domain.devices import (
     CompletionState,
@@ -50,26 +54,16 @@ from nukiweb.domain.lock_physics import (
     StateChange,
     Timings,
     plan_action,
-    settled,
 )
 from nukiweb.domain.smartlocks import Device
-from nukiweb.domain.webhooks import Feature
-from nukiweb.services import device_reports, events
-from nukiweb.services.context import ServiceContext
-from nukiweb.store import instances as instance_store
 from nukiweb.store import smartlocks as store
+from nukiweb.store.database import Database
 from nukiweb.store.faults import Backoff, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
 # At equal times, state changes come before the log entry, which comes before the release.
 _STEP, _LOG, _FINISH = 0, 1, 2
-SUPERSEDED = "The operation was interrupted: another action moved the device."
-NOT_SENT = "The operation was not sent: the store could not be reached."
-CARRIER_STOPPED = (
-    "The operation was interrupted: the server process carrying it stopped before the device "
-    "answered."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,14 +113,25 @@ class _Chain:
 
 
 class SimulatedBridges:
-    """Every simulated bridge of this process, and the hardware behind them; in the store, the
-    process is the carrier named as its server instance (``ServiceContext.instance``)."""
+    """Every simulated bridge of this process, and the hardware behind them: their devices live
+    in ``db``, their time is ``clock``'s, what they do is told to ``reports``; in the store,
+    the process is the carrier named ``carrier`` (its server instance's name)."""
 
-    def __init__(self, ctx: ServiceContext, scheduler: Scheduler, speed: SimulationSpeed) -> None:
-        self._ctx = ctx
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        carrier: str,
+        reports: DeviceReports,
+        scheduler: Scheduler,
+        speed: SimulationSpeed,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self.carrier = carrier
+        self._reports = reports
         self._scheduler = scheduler
         self.speed = speed
-        self.carrier = ctx.instance
         self._chains: dict[int, _Chain] = {}
 
     def send(self, command: DeviceCommand) -> None:
@@ -143,11 +148,7 @@ class SimulatedBridges:
     def _release_unsent(self, command: DeviceCommand) -> bool:
         assert command.operation_id is not None
         try:
-            with self._ctx.db.transaction() as conn:
-                device = store.lock_device(conn, command.smartlock_id)
-                if device is not None and device.operation_id == command.operation_id:
-                    store.update_device(conn, command.smartlock_id, {"error": NOT_SENT})
-                    store.release_operation(conn, command.smartlock_id, command.operation_id)
+            self._reports.operation_not_sent(command.smartlock_id, command.operation_id)
         except StoreUnavailable:
             return False
         return True
@@ -157,14 +158,14 @@ class SimulatedBridges:
         one transaction; ``after``: only if the device still carries out that chain (the auto
         lock of a chain)."""
         smartlock_id = command.smartlock_id
-        with self._ctx.db.transaction() as conn:
+        with self._db.transaction() as conn:
             device = store.lock_device(conn, smartlock_id)
             if device is None:
                 raise NotFound("smartlock", smartlock_id)
             hardware = from_document(device.mechanics)
             if after is not None and hardware.motion != after:
                 return
-            now = self._ctx.clock.now()
+            now = self._clock.now()
             plans = self._plans(
                 hardware.mechanics_at(now), command, hardware.next_fault, self.speed.timings(device)
             )
@@ -208,18 +209,13 @@ class SimulatedBridges:
             return
         store.update_device(conn, device.smartlock_id, {"mechanics": mechanics, "update_date": now})
         moved = replace(device, mechanics=mechanics, update_date=now)
-        events.emit(
-            self._ctx, conn, device.account_id, Feature.DEVICE_STATUS,
-            events.device_status(moved, now), device.smartlock_id,
-        )  # fmt: skip
+        self._reports.status_changed(conn, moved, now)
 
     def sync_authorization(
         self, smartlock_id: int, authorization_id: str, operation_id: str
     ) -> None:
         """The device stores the change and confirms it one radio round trip later."""
-        confirm = partial(
-            device_reports.confirm_authorization, self._ctx, authorization_id, operation_id
-        )
+        confirm = partial(self._reports.authorization_confirmed, authorization_id, operation_id)
         self._scheduler.call_later(0.0, until_done(self._scheduler, _logged(smartlock_id, confirm)))
 
     def cancel(self, smartlock_id: int) -> None:
@@ -345,9 +341,8 @@ class SimulatedBridges:
     def _apply(self, smartlock_id: int, change: StateChange, chain: _Chain) -> None:
         """One timed change, if the device still carries out this chain; otherwise the chain
         has been superseded (by another process: this one's would have been cancelled)."""
-        now = self._ctx.clock.now()
-        applied = device_reports.change_hardware(
-            self._ctx,
+        now = self._clock.now()
+        applied = self._reports.hardware_changed(
             smartlock_id,
             lambda h: h.with_mechanics(change.apply(h.mechanics), now),
             when=lambda h: h.motion == chain.motion,
@@ -363,27 +358,17 @@ class SimulatedBridges:
         chain: _Chain,
     ) -> None:
         assert command.operation_id is not None
-        if not chain.superseded:
-            device_reports.finish_operation(
-                self._ctx, command.smartlock_id, command.operation_id, failure, failed,
-                command.request,
-            )  # fmt: skip
+        if chain.superseded:
+            self._reports.operation_superseded(
+                command.smartlock_id, command.operation_id, command.request
+            )
             return
-        with self._ctx.db.transaction() as conn:
-            device = store.lock_device(conn, command.smartlock_id)
-            if device is None or device.operation_id != command.operation_id:
-                return
-            store.update_device(conn, command.smartlock_id, {"error": SUPERSEDED})
-            store.release_operation(conn, command.smartlock_id, command.operation_id)
-            if command.request is not None:
-                code = device_reports.error_code(CompletionState.CANCELED)
-                device_reports.report_action(
-                    self._ctx, conn, command.request, command.smartlock_id, code
-                )
+        self._reports.operation_finished(
+            command.smartlock_id, command.operation_id, failure, failed, command.request
+        )
 
     def _log(self, command: DeviceCommand, plan: ActionPlan, _chain: _Chain) -> None:
-        device_reports.record_log(
-            self._ctx,
+        self._reports.logged(
             command.smartlock_id,
             name=command.actor,
             action=plan.log.action,
@@ -414,86 +399,10 @@ def _logged(smartlock_id: int, callback: Callable[[], object]) -> Callable[[], b
     return run
 
 
-def abandon(ctx: ServiceContext, gone: Callable[[str | None], bool]) -> list[int]:
-    """Finishes what server instances that are ``gone`` (by name; None: no instance named)
-    left in flight, as the hardware would be seen to: an operation one of them held fails
-    (the device's ``error`` says it was interrupted; an Advanced API request gets its
-    webhook), a device one of them was moving comes to rest where the movement was heading,
-    and what was interrupted is logged as incomplete. The devices it touched, by id."""
-    with ctx.db.read() as conn:
-        moved = [id_ for id_, carrier in instance_store.carriers(conn) if gone(carrier)]
-        held = [id_ for id_, holder in instance_store.held_operations(conn) if gone(holder)]
-    left = []
-    for smartlock_id in dict.fromkeys(moved + held):
-        with ctx.db.transaction() as conn:
-            if _abandon_device(ctx, conn, smartlock_id, gone):
-                left.append(smartlock_id)
-    return left
-
-
-def _abandon_device(
-    ctx: ServiceContext, conn: Connection, smartlock_id: int, gone: Callable[[str | None], bool]
-) -> bool:
-    device = store.lock_device(conn, smartlock_id)
-    if device is None:
-        return False
-    hardware = from_document(device.mechanics)
-    operation = device.operation_id
-    failed = operation is not None and gone(store.operation_holder(conn, smartlock_id))
-    carried = hardware.carrier is not None and gone(hardware.carrier)
-    if not (failed or carried):  # another instance took the device meanwhile
-        return False
-    now = ctx.clock.now()
-    command = hardware.carried_command if carried else None
-    # The carried command is the failed operation's, or the dead instance never got to send
-    # the operation to the device (and has nothing of it to log).
-    its_operation = failed and hardware.carried_operation == operation
-    interrupted = False
-    if carried:
-        rested = settled(hardware.mechanics)
-        interrupted = rested != hardware.mechanics
-        resting = replace(
-            hardware.with_mechanics(rested, now),
-            motion=None,
-            carrier=None,
-            carried_operation=None,
-            carried_command=None,
-        )
-        mechanics = to_document(resting)
-        store.update_device(conn, smartlock_id, {"mechanics": mechanics, "update_date": now})
-        if interrupted:
-            moved = replace(device, mechanics=mechanics, update_date=now)
-            events.emit(
-                ctx, conn, device.account_id, Feature.DEVICE_STATUS,
-                events.device_status(moved, now), smartlock_id,
-            )  # fmt: skip
-    if failed:
-        assert operation is not None
-        store.update_device(conn, smartlock_id, {"error": CARRIER_STOPPED})
-        store.release_operation(conn, smartlock_id, operation)
-    if command is not None and (interrupted or its_operation):
-        device_reports.write_log(
-            ctx,
-            conn,
-            device,
-            name=command["name"],
-            action=command["action"],
-            trigger=command["trigger"],
-            state=int(CompletionState.INCOMPLETE),
-            source=command["source"],
-            error=CARRIER_STOPPED,
-            auth_id=command["auth_id"],
-            account_user_id=command["account_user_id"],
-        )
-        request = command["request"]
-        if its_operation and request is not None:
-            code = device_reports.error_code(CompletionState.INCOMPLETE)
-            device_reports.report_action(ctx, conn, AdvancedRequest(**request), smartlock_id, code)
-    return True
-
-
 def _carried(command: DeviceCommand) -> dict[str, Any]:
-    """What ``abandon`` needs of a command to log and report it as interrupted."""
+    """What the store keeps of a command this process carries, for whichever instance finishes
+    it should this process stop first (services/abandoned_work.py): enough to log and report
+    it as interrupted."""
     request = command.request
     return {
         "action": command.actions[0],

@@ -1,11 +1,13 @@
 """What devices report back (state changes, activity-log entries, finished operations), and
-how it reaches the store. Simulated hardware and, later, real bridges report through here, so
-that everything a device does takes the same path."""
+how it reaches the store. Bridges report through ``StoreDeviceReports``, their interface
+(``bridges.reports.DeviceReports``) made of the functions below, which the simulator's own
+use cases call too: everything a device does takes the same path."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -25,6 +27,10 @@ from nukiweb.store import authorizations as auth_store
 from nukiweb.store import keypad_codes
 from nukiweb.store import logs as log_store
 from nukiweb.store import smartlocks as store
+
+# What the device's ``error`` says of an operation a bridge released without its outcome.
+SUPERSEDED = "The operation was interrupted: another action moved the device."
+NOT_SENT = "The operation was not sent: the store could not be reached."
 
 
 def load_hardware(conn: Connection, smartlock_id: int) -> tuple[Device, Hardware]:
@@ -237,3 +243,88 @@ def report_auth_creation(
             "detail": detail,
         },
     )
+
+
+class StoreDeviceReports:
+    """What bridges report of their devices (``bridges.reports.DeviceReports``), written to the
+    store, with the events and webhooks that follow from it."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self._ctx = ctx
+
+    def hardware_changed(
+        self,
+        smartlock_id: int,
+        change: Callable[[Hardware], Hardware],
+        when: Callable[[Hardware], bool] | None = None,
+    ) -> Hardware | None:
+        return change_hardware(self._ctx, smartlock_id, change, when)
+
+    def status_changed(self, conn: Connection, device: Device, now: datetime) -> None:
+        events.emit(
+            self._ctx, conn, device.account_id, Feature.DEVICE_STATUS,
+            events.device_status(device, now), device.smartlock_id,
+        )  # fmt: skip
+
+    def logged(
+        self,
+        smartlock_id: int,
+        *,
+        name: str,
+        action: int,
+        trigger: int,
+        state: int,
+        source: int | None = None,
+        error: str | None = None,
+        auth_id: str | None = None,
+        account_user_id: int | None = None,
+    ) -> None:
+        record_log(
+            self._ctx,
+            smartlock_id,
+            name=name,
+            action=action,
+            trigger=trigger,
+            state=state,
+            source=source,
+            error=error,
+            auth_id=auth_id,
+            account_user_id=account_user_id,
+        )
+
+    def operation_finished(
+        self,
+        smartlock_id: int,
+        operation_id: str,
+        failure: str | None,
+        failed: CompletionState | None,
+        request: AdvancedRequest | None,
+    ) -> None:
+        finish_operation(self._ctx, smartlock_id, operation_id, failure, failed, request)
+
+    def operation_superseded(
+        self, smartlock_id: int, operation_id: str, request: AdvancedRequest | None
+    ) -> None:
+        with self._ctx.db.transaction() as conn:
+            if not _holds(conn, smartlock_id, operation_id):
+                return
+            store.update_device(conn, smartlock_id, {"error": SUPERSEDED})
+            store.release_operation(conn, smartlock_id, operation_id)
+            if request is not None:
+                code = error_code(CompletionState.CANCELED)
+                report_action(self._ctx, conn, request, smartlock_id, code)
+
+    def operation_not_sent(self, smartlock_id: int, operation_id: str) -> None:
+        with self._ctx.db.transaction() as conn:
+            if _holds(conn, smartlock_id, operation_id):
+                store.update_device(conn, smartlock_id, {"error": NOT_SENT})
+                store.release_operation(conn, smartlock_id, operation_id)
+
+    def authorization_confirmed(self, authorization_id: str, operation_id: str) -> None:
+        confirm_authorization(self._ctx, authorization_id, operation_id)
+
+
+def _holds(conn: Connection, smartlock_id: int, operation_id: str) -> bool:
+    """Whether the device (locked until the transaction ends) still holds the operation."""
+    device = store.lock_device(conn, smartlock_id)
+    return device is not None and device.operation_id == operation_id

@@ -5,7 +5,7 @@ sent to devices. An instance that dies leaves that work in flight; its lease tel
 
 Each instance is a row of ``instances`` with a lease it renews every ``RENEW_EVERY`` seconds
 for ``LEASE`` more. Whichever instance finds a lease run out finishes, once, what that instance
-left (``bridges.simulated.abandon``: the operations fail as interrupted, the devices come to
+left (``services.abandoned_work.abandon``: the operations fail as interrupted, the devices come to
 rest, what was cut short is logged) and sends every unconfirmed authorization change again.
 A device is thus free again within ``LEASE`` plus a second of its holder's death. Leases are
 in wall-clock time, whatever clock the simulated devices follow: the instances' clocks must
@@ -22,8 +22,8 @@ from datetime import UTC, datetime, timedelta
 from anyio import to_thread
 
 from nukiweb.bridges.hub import BROKER
-from nukiweb.bridges.simulated import abandon
 from nukiweb.services import authorizations
+from nukiweb.services.abandoned_work import abandon
 from nukiweb.services.context import ServiceContext
 from nukiweb.store import instances as store
 from nukiweb.store.faults import StoreUnavailable
