@@ -359,3 +359,29 @@ def test_what_a_lock_reports_reaches_webhooks_as_a_simulated_device_s_would(
         "success": False,
         "errorCode": "42",
     }
+
+
+def test_the_simulator_leaves_a_real_lock_alone(
+    mqtt_server: RunningServer, owner: AccountFixture, lock: ScriptedLock
+) -> None:
+    smartlock_id = claim(mqtt_server, owner, lock)
+    door = owner.api.post(f"/simulator/smartlocks/{smartlock_id}/door", json={"open": True})
+    assert door.status_code == 400
+    assert "not a simulated device" in door.json()["detailMessage"]
+    (bridge,) = owner.api.get("/simulator/bridges").json()
+    offline = owner.api.post(
+        f"/simulator/bridges/{bridge['bridgeId']}/online", json={"online": False}
+    )
+    assert offline.status_code == 400
+    assert device(owner.api, smartlock_id)["serverState"] == ServerState.OK
+
+
+def test_a_deleted_lock_waits_on_the_broker_to_be_claimed_again(
+    mqtt_server: RunningServer, owner: AccountFixture, lock: ScriptedLock
+) -> None:
+    smartlock_id = claim(mqtt_server, owner, lock)
+    assert owner.api.delete(f"/smartlock/{smartlock_id}").status_code == 204
+    assert lock.nuki_id in [found.nuki_id for found in mqtt_locks.unclaimed(mqtt_server.ctx)]
+    assert owner.api.get("/simulator/bridges").json() == []  # its bridge went with it
+    assert claim(mqtt_server, owner, lock) == smartlock_id
+    assert device(owner.api, smartlock_id)["serverState"] == ServerState.OK

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from nukiweb.bridges.hub import DeviceCommand
+from nukiweb.bridges.hub import SIMULATED, DeviceCommand
 from nukiweb.domain.authorizations import (
     AuthorizationRules,
     AuthType,
@@ -75,6 +75,8 @@ def set_bridge_online(ctx: ServiceContext, caller: Caller, bridge_id: int, onlin
         bridge = store.get_bridge(conn, bridge_id)
         if bridge is None or bridge.account_id != caller.owner_account_id:
             raise NotFound("bridge", bridge_id)
+        if bridge.kind != SIMULATED:  # a lock on the broker: its Last Will says so
+            raise InvalidParameter("bridgeId", bridge_id, "It is not a simulated bridge.")
         store.set_bridge_online(conn, bridge_id, online)
         state = ServerState.OK if online else ServerState.OFFLINE
         now = ctx.clock.now()
@@ -290,8 +292,14 @@ def _simulation(ctx: ServiceContext) -> Simulation:
 
 
 def _device(ctx: ServiceContext, caller: Caller, smartlock_id: int) -> Device:
+    """The caller's simulated device: a real lock (on the MQTT broker) is not the simulator's
+    to move — its emulator has control topics of its own (docs/mqtt.md)."""
     with ctx.db.read() as conn:
-        return store.owned_device(conn, caller.owner_account_id, smartlock_id)
+        device = store.owned_device(conn, caller.owner_account_id, smartlock_id)
+        bridge = store.get_bridge(conn, device.bridge_id)
+    if bridge is None or bridge.kind != SIMULATED:
+        raise InvalidParameter("smartlockId", smartlock_id, "It is not a simulated device.")
+    return device
 
 
 def _change(ctx: ServiceContext, smartlock_id: int, change: Callable[[Hardware], Hardware]) -> None:

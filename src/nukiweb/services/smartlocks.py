@@ -264,6 +264,9 @@ def delete_device(ctx: ServiceContext, caller: Caller, smartlock_id: int) -> Non
     with ctx.db.transaction() as conn:
         device = _writable(conn, caller, smartlock_id)
         store.delete_device(conn, smartlock_id)
+        bridge = store.get_bridge(conn, device.bridge_id)
+        if bridge is not None and bridge.kind == MQTT:  # the lock was its own bridge
+            store.delete_bridge(conn, bridge.bridge_id)
         payload = events.masterdata(device, ctx.clock.now(), deleted=True)
         events.emit(ctx, conn, device.account_id, Feature.DEVICE_MASTERDATA, payload, smartlock_id)
     if ctx.simulation is not None:

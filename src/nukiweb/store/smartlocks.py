@@ -63,6 +63,10 @@ def list_bridges(conn: Connection, account_id: int) -> list[Bridge]:
     return [_bridge(row) for row in rows]
 
 
+def delete_bridge(conn: Connection, bridge_id: int) -> None:
+    conn.execute(delete(bridges).where(bridges.c.bridge_id == bridge_id))
+
+
 def set_bridge_online(conn: Connection, bridge_id: int, online: bool) -> None:
     conn.execute(update(bridges).where(bridges.c.bridge_id == bridge_id).values(online=online))
 
