@@ -81,6 +81,11 @@ Where the vendor's service would let a caller do something that is unsafe, nukiw
 | `PUT /address`, `DELETE /address/{addressId}`, `GET /address/{addressId}/token` | no security entry (open), unlike the other operations on addresses | the `account` scope, as those others |
 | API keys, API tokens, decentral webhooks, notifications, sub-accounts | the spec documents no limit | 20 API keys per account, 100 tokens per key, 20 decentral webhooks and 50 notifications per account with its sub-accounts, 100 sub-accounts (configurable); beyond, `409` |
 
+Locks reached through their own MQTT API ([mqtt.md](mqtt.md)) can be observed and operated,
+not administered, because that API has no topic for it: on such a lock, configuration and
+admin-PIN writes answer `400` naming the limitation, and authorization changes fail with an
+`error` on the authorization.
+
 ## Operations the spec omits
 
 | operation | operationId | scopes | status |
