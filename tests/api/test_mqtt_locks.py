@@ -14,7 +14,7 @@ import pytest
 from nukiweb.bridges.broker import BrokerSettings
 from nukiweb.bridges.mqtt import NOT_ADMINISTERED, NOT_SENT
 from nukiweb.domain.devices import CompletionState, LogTrigger, ServerState
-from nukiweb.domain.errors import Conflict
+from nukiweb.domain.errors import Conflict, InvalidParameter
 from nukiweb.services import mqtt_locks
 from nukiweb.store import broker_locks
 from tests.api.test_webhook_delivery import advanced_action, central, decentral
@@ -385,3 +385,17 @@ def test_a_deleted_lock_waits_on_the_broker_to_be_claimed_again(
     assert owner.api.get("/simulator/bridges").json() == []  # its bridge went with it
     assert claim(mqtt_server, owner, lock) == smartlock_id
     assert device(owner.api, smartlock_id)["serverState"] == ServerState.OK
+
+
+def test_a_lock_is_claimed_as_the_type_it_says_it_is(
+    mqtt_server: RunningServer, owner: AccountFixture, lock: ScriptedLock
+) -> None:
+    lock.report(deviceType=3)
+    wait_until(lambda: seen(mqtt_server, lock.nuki_id, "deviceType", "3"))
+    with pytest.raises(InvalidParameter, match="of type 3"):
+        claim(mqtt_server, owner, lock)
+    smart_door = mqtt_locks.claim(
+        mqtt_server.ctx, owner.account_id, 3, f"{lock.nuki_id:X}", "Smart Door"
+    )
+    assert smart_door.smartlock_id == (3 << 32) | lock.nuki_id
+    assert device(owner.api, smart_door.smartlock_id)["smartDoor"] is True
