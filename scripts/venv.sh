@@ -15,9 +15,15 @@ ensure_venv() {
     local want
     want="$(cat "$root/$lock" "$root/pyproject.toml" | "$VENV/bin/python" -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')"
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-        echo "Installing nukiweb and its pinned dependencies into $VENV ..." >&2
-        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes -r "$root/$lock" || exit 1
-        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$root" || exit 1
-        echo "$want" > "$stamp"
+        # Two commands started at once (a server and an emulator) install one after the other.
+        exec 9>"$VENV/.installing"
+        command -v flock >/dev/null && flock 9
+        if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+            echo "Installing nukiweb and its pinned dependencies into $VENV ..." >&2
+            "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --require-hashes -r "$root/$lock" || exit 1
+            "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e "$root" || exit 1
+            echo "$want" > "$stamp"
+        fi
+        exec 9>&-
     fi
 }
