@@ -228,14 +228,17 @@ def test_events_become_log_entries_named_after_the_authorization_that_acted(
     lock.publish("lockActionEvent", "90,2,0,0,2")  # button pressed twice, no action
     lock.publish("lockActionEvent", "1,171,0,0,0")  # HomeKit / Matter
     lock.publish("lockActionEvent", "3,0,1,4321,1")  # a keypad code, authId 1: the Web auth
+    lock.publish("lockActionEvent", "2,0,1,0,1")  # auto-unlock... of a lock action: flagged
     lock.publish("lockActionEvent", "not,a,csv")  # ignored
-    entries = wait_until(lambda: len(found := logs(owner.api, smartlock_id)) == 4 and found)
+    entries = wait_until(lambda: len(found := logs(owner.api, smartlock_id)) == 5 and found)
     by_action = {entry["action"]: entry for entry in entries}
     assert by_action[4]["trigger"] == LogTrigger.BUTTON
     assert by_action[4]["name"] == "Button"
     assert by_action[90]["trigger"] == LogTrigger.BUTTON
     assert by_action[1]["trigger"] == LogTrigger.HOMEKIT_MATTER
     assert by_action[3]["source"] == 1
+    assert by_action[3]["autoUnlock"] is False
+    assert by_action[2]["autoUnlock"] is True
     assert state(owner.api, smartlock_id)["lastAction"] in (1, 3, 4, 90) or True
 
 

@@ -72,6 +72,14 @@ def test_lock_action_events(payload: str, expected: LockActionEvent | None) -> N
         assert LockActionEvent.parse(expected.format()) == expected
 
 
+def test_the_context_is_the_auto_unlock_flag_unless_it_counts_presses_or_names_a_keypad() -> None:
+    assert LockActionEvent(1, 0, 54322, 0, 1).auto_unlock
+    assert not LockActionEvent(1, 0, 54322, 0, 0).auto_unlock
+    assert not LockActionEvent(3, 0, 54321, 12345, 1).auto_unlock  # a keypad code
+    assert not LockActionEvent(3, 3, 54322, 0, 1).auto_unlock  # a fob pressed once
+    assert not LockActionEvent(4, 2, 0, 0, 1).auto_unlock  # the button pressed once
+
+
 def test_booleans_are_true_and_false() -> None:
     assert (parse_bool("true"), parse_bool("false"), parse_bool("FALSE")) == (True, False, False)
     assert parse_bool("maybe") is None

@@ -72,6 +72,9 @@ COMMAND_ACTIONS: Final = frozenset(range(1, 7))
 COMMAND_EXPIRY_SECONDS: Final = 10  # the message expiry the specification (1.5) asks for
 
 
+_COUNTED_TRIGGERS: Final = frozenset({2, 3})  # button, fob: ``context`` counts the presses
+
+
 def topic(root: str, nuki_id: int, name: str) -> str:
     return f"{root}/{nuki_id:08X}/{name}"
 
@@ -141,6 +144,13 @@ class LockActionEvent:
 
     def format(self) -> str:
         return f"{self.action},{self.trigger},{self.auth_id},{self.code_id},{self.context}"
+
+    @property
+    def auto_unlock(self) -> bool:
+        """Whether the lock unlocked itself as its owner came home: ``context`` is the
+        auto-unlock flag unless presses (button 2, fob 3) or a keypad source (``code_id``) are
+        what it counts."""
+        return self.code_id == 0 and self.trigger not in _COUNTED_TRIGGERS and self.context == 1
 
 
 # BLE error codes a lock answers in commandResponse (Nuki BLE API 2.1): what each means, and the

@@ -90,6 +90,7 @@ def write_log(
     error: str | None = None,
     auth_id: str | None = None,
     account_user_id: int | None = None,
+    auto_unlock: bool = False,
 ) -> LogEntry:
     """A log entry of the device, and its ``DEVICE_LOGS`` event, in the caller's transaction."""
     entry = LogEntry(
@@ -106,6 +107,7 @@ def write_log(
         error=error,
         auth_id=auth_id,
         account_user_id=account_user_id,
+        auto_unlock=auto_unlock,
     )
     log_store.insert_entry(conn, entry)
     events.emit(

@@ -166,6 +166,7 @@ class BrokerLockReports:
             device_reports.write_log(
                 ctx, conn, device, name=name, action=event.action, trigger=event.trigger,
                 state=int(CompletionState.SUCCESS), source=_source(event), auth_id=auth_id,
+                auto_unlock=event.auto_unlock,
             )  # fmt: skip
 
     def command_answered(self, nuki_id: int, code: int) -> None:
