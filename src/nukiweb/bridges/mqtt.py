@@ -125,8 +125,7 @@ class MqttConnection:
         try:
             while not stopping.is_set():
                 try:
-                    await self._connected_until(stopping)
-                    reconnect.reset()
+                    await self._connected_until(stopping, reconnect)
                 except aiomqtt.MqttError as error:
                     log.warning("MQTT: broker %s: %s", self.settings.redacted(), error)
                 if not stopping.is_set():
@@ -140,9 +139,10 @@ class MqttConnection:
                 with contextlib.suppress(Exception):
                     await task
 
-    async def _connected_until(self, stopping: asyncio.Event) -> None:
+    async def _connected_until(self, stopping: asyncio.Event, reconnect: Backoff) -> None:
         async with self.settings.client(self._identifier) as client:
             await client.subscribe(f"$share/{SHARE_GROUP}/{self.settings.root}/+/#", qos=2)
+            reconnect.reset()  # connected: the next loss waits the shortest pause first
             self._client = client
             self.connected.set()
             log.info("MQTT: connected to %s", self.settings.redacted())
