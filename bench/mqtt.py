@@ -36,6 +36,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -99,6 +100,7 @@ MOSQUITTO_CONF = (
 class Settings:
     locks: int
     round_trips: int
+    concurrent: int  # locks measured at once in (d); 0: no (d)
     presses: int
     timeout: float
     database_url: str | None
@@ -138,6 +140,7 @@ class Results:
     simulated: RoundTrips
     one_lock: RoundTrips
     many_locks: RoundTrips
+    concurrent: RoundTrips | None  # (d), over all its locks' samples
     memory: Memory
     events: Events
 
@@ -158,6 +161,13 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
         type=bounded_int(1, MAX_ROUND_TRIPS),
         default=200,
         help="command round trips per measure (default 200)",
+    )
+    parser.add_argument(
+        "--concurrent",
+        type=bounded_int(0, 100),
+        default=0,
+        help="(d): round trips on this many of the locks at once, a client each, after (c) "
+        "(default 0: no (d))",
     )
     parser.add_argument(
         "--presses",
@@ -185,11 +195,14 @@ def parse_args(argv: Sequence[str] | None) -> Settings:
     args = parser.parse_args(argv)
     if args.database_url is not None and not args.database_url.startswith("postgres"):
         parser.error("--database-url must name a PostgreSQL server (postgresql://…)")
+    if args.concurrent > args.locks - 1:
+        parser.error("--concurrent takes locks of (c)'s others: at most --locks - 1")
     if args.mqtt_url is not None and not args.mqtt_url.startswith("mqtt://"):
         parser.error("--mqtt-url must be an mqtt://HOST[:PORT] URL")
     return Settings(
         args.locks,
         args.round_trips,
+        args.concurrent,
         args.presses,
         float(args.timeout),
         args.database_url,
@@ -364,6 +377,24 @@ def time_round_trips(client: httpx.Client, base: str, device: int, count: int) -
     return RoundTrips(device, samples, polls)
 
 
+def time_concurrent(base: str, token: str, devices: Sequence[int], count: int) -> RoundTrips:
+    """``time_round_trips`` on every device at once, each with a client in a thread of its
+    own; their samples together."""
+
+    def one(device: int) -> RoundTrips:
+        with httpx.Client(
+            headers=auth_headers(authenticated=True, token=token),
+            timeout=HTTP_TIMEOUT_S,
+            trust_env=False,
+        ) as client:
+            return time_round_trips(client, base, device, count)
+
+    with ThreadPoolExecutor(len(devices)) as pool:
+        each = list(pool.map(one, devices))
+    samples = [sample for trips in each for sample in trips.samples_ms]
+    return RoundTrips(devices[0], samples, sum(trips.polls for trips in each))
+
+
 # --- events ------------------------------------------------------------------------------
 
 
@@ -447,6 +478,7 @@ class Server:
     process: subprocess.Popen[bytes]
     base: str
     log_path: Path
+    token: str  # the bench account's
 
 
 def start_server(
@@ -465,7 +497,7 @@ def start_server(
     process = stack.enter_context(serving(argv, log_path))
     base = f"http://{HOST}:{port}"
     wait_ready(process, base + "/account", auth_headers(authenticated=True, token=token), log_path)
-    return Server(process, base, log_path)
+    return Server(process, base, log_path, token)
 
 
 def connect_locks(
@@ -536,11 +568,16 @@ def run_measures(
     loaded_kb = resident_kb(server.process.pid)
     console.print(f"(c) {count} round trips with {settings.locks} locks connected…")
     many_locks = time_round_trips(client, base, measured, count)
+    concurrent = None
+    if settings.concurrent:
+        console.print(f"(d) {count} round trips on each of {settings.concurrent} locks at once…")
+        others = [smartlock_id(LOCK_TYPE, first + 1 + n) for n in range(settings.concurrent)]
+        concurrent = time_concurrent(base, server.token, others, count)
     nuki_ids = range(first, first + settings.locks)
     console.print(f"Pressing every lock's button {settings.presses} time(s)…")
     events = measure_events(ctx, client, base, url, nuki_ids, settings, logs / "hooks.jsonl")
     memory = Memory(idle_kb, loaded_kb, settings.locks)
-    return Results(simulated, one_lock, many_locks, memory, events)
+    return Results(simulated, one_lock, many_locks, concurrent, memory, events)
 
 
 # --- the report --------------------------------------------------------------------------
@@ -559,6 +596,11 @@ def rows(results: Results, settings: Settings) -> list[tuple[str, str]]:
         round_trip_row("1a round trip, simulated lock", results.simulated),
         round_trip_row("1b round trip, MQTT, 1 lock connected", results.one_lock),
         round_trip_row(f"1c round trip, MQTT, {locks} locks connected", results.many_locks),
+        *(
+            [round_trip_row(f"1d … {settings.concurrent} locks at once", results.concurrent)]
+            if results.concurrent is not None
+            else []
+        ),
         (
             f"2  server VmRSS: no lock → {locks} claimed and connected",
             f"{memory.idle_kb / 1024:,.1f} → {memory.loaded_kb / 1024:,.1f} MB",
@@ -609,6 +651,9 @@ def as_json(results: Results, settings: Settings) -> str:
             "round_trip_simulated": trips_json(results.simulated),
             "round_trip_one_lock": trips_json(results.one_lock),
             "round_trip_many_locks": trips_json(results.many_locks),
+            "round_trip_concurrent": (
+                None if results.concurrent is None else trips_json(results.concurrent)
+            ),
             "memory": {**asdict(memory), "per_lock_kb": round(memory.per_lock_kb, 2)},
             "events": {
                 **asdict(events),

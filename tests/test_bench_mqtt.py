@@ -16,7 +16,7 @@ from tests.mqtt import Broker
 
 BENCH = Path(__file__).resolve().parent.parent / "bench" / "mqtt.py"
 RUN_DEADLINE_S = 600.0  # three interpreters and a dozen locks started on a loaded machine
-LOCKS, ROUND_TRIPS, PRESSES = 3, 2, 2
+LOCKS, ROUND_TRIPS, PRESSES, CONCURRENT = 3, 2, 2, 2
 
 
 def run_bench(*options: str) -> dict[str, Any]:
@@ -29,6 +29,8 @@ def run_bench(*options: str) -> dict[str, Any]:
         str(ROUND_TRIPS),
         "--presses",
         str(PRESSES),
+        "--concurrent",
+        str(CONCURRENT),
         "--json",
         *options,
     ]
@@ -42,6 +44,7 @@ def check_counts(figures: dict[str, Any]) -> None:
     for measure in ("round_trip_simulated", "round_trip_one_lock", "round_trip_many_locks"):
         assert figures[measure]["count"] == ROUND_TRIPS
         assert figures[measure]["polls"] >= ROUND_TRIPS
+    assert figures["round_trip_concurrent"]["count"] == CONCURRENT * ROUND_TRIPS
     assert figures["round_trip_one_lock"]["smartlock_id"] >> 32 == 4  # a Smart Lock 3.0/4th gen
     assert figures["memory"]["locks"] == LOCKS
     assert figures["memory"]["idle_kb"] > 0
@@ -61,7 +64,9 @@ def test_on_a_broker_it_is_given(broker: Broker) -> None:
     assert figures["settings"]["mqtt_url"] == broker.url
 
 
-@pytest.mark.parametrize("option", [["--locks", "0"], ["--mqtt-url", "tcp://x"]])
+@pytest.mark.parametrize(
+    "option", [["--locks", "0"], ["--mqtt-url", "tcp://x"], ["--locks", "3", "--concurrent", "3"]]
+)
 def test_bad_options_are_refused(option: list[str]) -> None:
     done = subprocess.run(
         [sys.executable, str(BENCH), *option],
