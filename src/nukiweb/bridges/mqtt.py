@@ -23,6 +23,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import aiomqtt
@@ -48,6 +49,9 @@ log = logging.getLogger(__name__)
 SHARE_GROUP = "nukiweb"
 DEFAULT_COMMAND_TIMEOUT = 20.0  # seconds: the 10 s expiry, plus a long motor movement
 BATCH = 500  # messages processed in one go at most
+LANES = 4  # locks' messages processed side by side (the store's pool has room for them)
+
+_Received = tuple[int, str, str]  # a lock's message: its nukiId, topic name, payload
 NOT_SENT = "The command was not sent: the MQTT broker cannot be reached."
 NOT_ADMINISTERED = (
     "The lock is connected over MQTT, whose API cannot change its authorizations or keypad "
@@ -71,8 +75,9 @@ class MqttConnection:
         self._reports = reports
         self._identifier = f"nukiweb-{instance}"
         self._client: aiomqtt.Client | None = None
-        self._inbox: asyncio.Queue[aiomqtt.Message] = asyncio.Queue()
+        self._inbox: asyncio.Queue[_Received] = asyncio.Queue()
         self._publishing: set[asyncio.Task[None]] = set()
+        self._lanes = ThreadPoolExecutor(LANES, thread_name_prefix="mqtt-lane")
         self.connected = asyncio.Event()
 
     # --- commands (on the event loop, from the request that asked) ---------------------------
@@ -138,6 +143,8 @@ class MqttConnection:
             for task in list(self._publishing):
                 with contextlib.suppress(Exception):
                     await task
+            # A report still running ends before the store closes.
+            await asyncio.to_thread(self._lanes.shutdown, wait=True, cancel_futures=True)
 
     async def _connected_until(self, stopping: asyncio.Event, reconnect: Backoff) -> None:
         async with self.settings.client(self._identifier) as client:
@@ -161,25 +168,32 @@ class MqttConnection:
                 receiving.result()  # the connection's error, to reconnect
 
     async def _receive(self, client: aiomqtt.Client) -> None:
+        """What arrives, kept as what it says: the client's message objects (with their MQTT 5
+        properties) are let go at once, however long the inbox grows."""
         async for message in client.messages:
-            self._inbox.put_nowait(message)
+            parsed = parse_topic(self.settings.root, str(message.topic))
+            if parsed is not None:
+                self._inbox.put_nowait((*parsed, _text(message.payload)))
 
     async def _process_inbox(self) -> None:
+        """Batches of what arrived, in lanes by lock: each lock's messages in order in one lane,
+        the lanes side by side (threads of their own, each report its own transaction)."""
         while True:
             batch = [await self._inbox.get()]
             while len(batch) < BATCH and not self._inbox.empty():
                 batch.append(self._inbox.get_nowait())
-            await asyncio.to_thread(self._process, batch)
+            lanes: list[list[_Received]] = [[] for _ in range(LANES)]
+            for received in batch:
+                lanes[received[0] % LANES].append(received)
+            loop = asyncio.get_running_loop()
+            await asyncio.gather(
+                *(loop.run_in_executor(self._lanes, self._process, lane) for lane in lanes if lane)
+            )
 
-    def _process(self, batch: list[aiomqtt.Message]) -> None:
+    def _process(self, batch: list[_Received]) -> None:
         """In order; the state values of each lock merged until one of its events comes."""
         values: dict[int, dict[str, str]] = {}
-        for message in batch:
-            parsed = parse_topic(self.settings.root, str(message.topic))
-            if parsed is None:
-                continue
-            nuki_id, name = parsed
-            payload = _text(message.payload)
+        for nuki_id, name, payload in batch:
             if name in STATE_TOPICS:
                 values.setdefault(nuki_id, {})[name] = payload
                 continue
