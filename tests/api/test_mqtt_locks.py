@@ -348,7 +348,8 @@ def test_what_a_lock_reports_reaches_webhooks_as_a_simulated_device_s_would(
                 (g := features(hook.received)).get("SmartlockAction")
                 and len(g.get("DEVICE_LOGS", [])) >= 2
                 and g
-            )
+            ),
+            timeout=60,  # the delivery worker's poll, on a loaded machine
         )
     statuses = [body["state"] for body in got["DEVICE_STATUS"]]
     assert any(status["state"] == 1 and status["doorState"] == 2 for status in statuses)

@@ -27,6 +27,7 @@ from nukiweb.domain.mqtt_api import STATE_TOPICS, Topic, topic
 from nukiweb.emulator import EmulatedLock, make_locks, run_locks, scaled_timings
 from nukiweb.emulator.controls import control_topic
 from tests.mqtt import Broker
+from tests.support import run_on_a_loop_of_its_own
 
 DEADLINE_S = 30.0  # bounds every wait; nothing asserts how long anything took
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -80,7 +81,8 @@ class Observer:
 
 
 def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    asyncio.run(scenario())
+    """On a loop of its own: the test's thread may have one running (Playwright's)."""
+    run_on_a_loop_of_its_own(scenario)
 
 
 @asynccontextmanager
