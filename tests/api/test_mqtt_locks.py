@@ -124,8 +124,8 @@ def test_state_topics_change_what_the_api_shows_and_send_device_status_events(
     mqtt_server: RunningServer, owner: AccountFixture, lock: ScriptedLock
 ) -> None:
     smartlock_id = claim(mqtt_server, owner, lock)
-    lock.report(state=1, doorsensorState=2, batteryChargeState=40, batteryCritical=True)
-    wait_until(lambda: state(owner.api, smartlock_id)["batteryCharge"] == 40)
+    lock.report(state=1, doorsensorState=2, batteryCritical=True, batteryChargeState=40)
+    wait_until(lambda: state(owner.api, smartlock_id)["batteryCharge"] == 40)  # published last
     shown = state(owner.api, smartlock_id)
     assert (shown["state"], shown["doorState"], shown["batteryCritical"]) == (1, 2, True)
     lock.report(name="Back door", firmware="4.3.0")
