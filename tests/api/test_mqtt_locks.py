@@ -34,10 +34,19 @@ def broker_url(broker: Broker) -> str:
 
 
 @pytest.fixture(scope="module")
-def mqtt_server(database_url: str, broker_url: str) -> Iterator[RunningServer]:
+def mqtt_server(
+    database_url: str, broker_url: str, server: RunningServer
+) -> Iterator[RunningServer]:
+    """A server with a broker, on the store of the session's server: with its secret key, since
+    either one's delivery worker may deliver the other's webhooks."""
     settings = BrokerSettings.from_url(broker_url)
-    with running_server(database_url, broker=settings, command_timeout=COMMAND_TIMEOUT) as server:
-        yield server
+    with running_server(
+        database_url,
+        broker=settings,
+        command_timeout=COMMAND_TIMEOUT,
+        secrets=server.ctx.secrets,
+    ) as brokered:
+        yield brokered
 
 
 @pytest.fixture
