@@ -63,6 +63,11 @@ def test_parse_topic(value: str, expected: tuple[int, str] | None) -> None:
         ("1,172,0,0,0,0", None),
         ("a,b,c,d,e", None),
         ("-1,0,0,0,0", None),
+        ("0,172,0,0,0", None),  # no action 0
+        ("256,172,0,0,0", None),  # beyond a byte: the log cannot hold it
+        ("1,999999999999999999999,0,0,0", None),
+        ("1,0,4294967296,0,0", None),  # an authId beyond 32 bits
+        ("1,0,0,0,256", None),
         ("", None),
     ],
 )
@@ -78,6 +83,13 @@ def test_the_context_is_the_auto_unlock_flag_unless_it_counts_presses_or_names_a
     assert not LockActionEvent(3, 0, 54321, 12345, 1).auto_unlock  # a keypad code
     assert not LockActionEvent(3, 3, 54322, 0, 1).auto_unlock  # a fob pressed once
     assert not LockActionEvent(4, 2, 0, 0, 1).auto_unlock  # the button pressed once
+
+
+def test_the_state_shows_actions_1_to_5_and_a_full_lock_as_a_lock() -> None:
+    assert LockActionEvent(6, 172, 0, 0, 0).shown_action == 2
+    assert LockActionEvent(4, 2, 0, 0, 0).shown_action == 4
+    assert LockActionEvent(90, 2, 0, 0, 2).shown_action is None
+    assert LockActionEvent(80, 3, 1, 0, 1).shown_action is None
 
 
 def test_booleans_are_true_and_false() -> None:
@@ -125,6 +137,8 @@ def test_state_topics_move_the_hardware_and_unreadable_values_change_nothing() -
     assert with_reported_values(hardware, {Topic.STATE: "x", Topic.BATTERY_CHARGING: ""}) == (
         hardware
     )
+    out_of_range = {Topic.STATE: "256", Topic.MODE: "5", Topic.DOORSENSOR_STATE: "-1"}
+    assert with_reported_values(hardware, out_of_range) == hardware
     assert hardware.mechanics.state == LockState.LOCKED
     assert Topic.CONNECTED in STATE_TOPICS
 

@@ -34,6 +34,7 @@ from nukiweb.bridges.reports import LockReports
 from nukiweb.domain.devices import ActionOption, LockAction
 from nukiweb.domain.mqtt_api import (
     COMMAND_EXPIRY_SECONDS,
+    FULL_LOCK,
     STATE_TOPICS,
     LockActionEvent,
     Topic,
@@ -244,7 +245,7 @@ def _command(command: DeviceCommand) -> tuple[str, str]:
         return (Topic.LOCK if command.simple == "lock" else Topic.UNLOCK), "true"
     action = command.actions[0]
     if action == LockAction.LOCK and command.option & ActionOption.FULL_LOCK:
-        action = 6
+        action = FULL_LOCK
     return command_payload(action)
 
 

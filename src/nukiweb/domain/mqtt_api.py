@@ -69,6 +69,7 @@ COMMAND_TOPICS: Final = frozenset({Topic.LOCK_ACTION, Topic.LOCK, Topic.UNLOCK})
 # The lock accepts only these through lockAction: unlock, lock, unlatch, lock 'n' go, lock 'n'
 # go with unlatch, full lock.
 COMMAND_ACTIONS: Final = frozenset(range(1, 7))
+FULL_LOCK: Final = 6  # lockAction's own action for a lock with the full-lock option
 COMMAND_EXPIRY_SECONDS: Final = 10  # the message expiry the specification (1.5) asks for
 
 
@@ -138,9 +139,22 @@ class LockActionEvent:
             numbers = [int(part) for part in parts]
         except ValueError:
             return None
-        if any(number < 0 for number in numbers):
+        event = cls(*numbers)
+        # What the activity log can hold: a code of one byte, ids of 32 bits (BLE API).
+        small = (event.action, event.trigger, event.context)
+        if not all(0 <= number <= 255 for number in small) or event.action == 0:  # noqa: PLR2004
             return None
-        return cls(*numbers)
+        if not all(0 <= number <= MAX_NUKI_ID for number in (event.auth_id, event.code_id)):
+            return None
+        return event
+
+    @property
+    def shown_action(self) -> int | None:
+        """The action as ``Smartlock.State.lastAction`` shows it (1-5; a full lock is a lock),
+        or ``None`` for an event without one (80 fob, 90 button without action)."""
+        if self.action == FULL_LOCK:
+            return 2
+        return self.action if 1 <= self.action <= 5 else None  # noqa: PLR2004
 
     def format(self) -> str:
         return f"{self.action},{self.trigger},{self.auth_id},{self.code_id},{self.context}"
@@ -203,7 +217,9 @@ def with_reported_values(hardware: Hardware, values: Mapping[str, str]) -> Hardw
     moved: dict[str, object] = {}
     for name, payload in values.items():
         if name in _INT_FIELDS and (number := parse_int(payload)) is not None:
-            moved[_INT_FIELDS[name]] = number
+            field, highest = _INT_FIELDS[name]
+            if 0 <= number <= highest:  # beyond, not a value Smartlock.State can show
+                moved[field] = number
         elif name == Topic.BATTERY_CHARGE_STATE and (number := parse_int(payload)) is not None:
             moved["battery_charge"] = float(max(0, min(100, number)))
         elif name == Topic.BATTERY_CRITICAL and (flag := parse_bool(payload)) is not None:
@@ -215,10 +231,11 @@ def with_reported_values(hardware: Hardware, values: Mapping[str, str]) -> Hardw
     return replace(hardware, **changes)  # type: ignore[arg-type]
 
 
-_INT_FIELDS: Final[dict[str, str]] = {
-    Topic.STATE: "state",
-    Topic.MODE: "mode",
-    Topic.DOORSENSOR_STATE: "door_state",
+# Each integer topic's field, and the highest value Smartlock.State has for it.
+_INT_FIELDS: Final[dict[str, tuple[str, int]]] = {
+    Topic.STATE: ("state", 255),
+    Topic.MODE: ("mode", 4),
+    Topic.DOORSENSOR_STATE: ("door_state", 255),
 }
 _FLAG_FIELDS: Final[dict[str, str]] = {
     Topic.BATTERY_CHARGING: "battery_charging",

@@ -143,10 +143,12 @@ class BrokerLockReports:
             if device is None:
                 return  # a lock no account has claimed: nobody's log
             hardware = from_document(device.mechanics)
+            # Smartlock.State's lastAction and trigger have fewer codes than the events.
+            shown = event.shown_action
             mechanics = replace(
                 hardware.mechanics,
-                last_action=event.action,
-                trigger=event.trigger if event.trigger <= LogTrigger.ACCESSORY else 0,
+                last_action=hardware.mechanics.last_action if shown is None else shown,
+                trigger=event.trigger if event.trigger <= LogTrigger.AUTO_LOCK else 0,
             )
             carried = _ours(hardware)
             if event.trigger == LogTrigger.MQTT and carried is not None:
