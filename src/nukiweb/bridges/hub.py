@@ -7,8 +7,8 @@ Two kinds of connection plug in here: the bridges simulated in this process
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
 
 from nukiweb.domain.smartlocks import Bridge
 
@@ -37,6 +37,20 @@ class DeviceCommand:
     # "lock" or "unlock" for /action/lock|unlock: a lock on the broker decides itself what
     # they mean (doc §6.1), the simulated bridge is given ``actions``.
     simple: str | None = None
+
+    def carried(self) -> dict[str, Any]:
+        """What the store keeps of the command while its device carries it out: enough for
+        whichever instance sees it end (or finds its carrier gone) to log and report it."""
+        request = self.request
+        return {
+            "action": self.actions[0],
+            "trigger": self.log_trigger,
+            "name": self.actor,
+            "source": self.source,
+            "auth_id": self.auth_id,
+            "account_user_id": self.account_user_id,
+            "request": None if request is None else asdict(request),
+        }
 
 
 @dataclass(frozen=True, slots=True)

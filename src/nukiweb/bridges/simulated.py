@@ -28,10 +28,9 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
-from typing import Any
 
 from sqlalchemy import Connection
 
@@ -199,7 +198,7 @@ class SimulatedBridges:
                 motion=motion or hardware.motion,
                 carrier=self.carrier,
                 carried_operation=command.operation_id,
-                carried_command=_carried(command),
+                carried_command=command.carried(),
             )
         if recorded == hardware:
             return
@@ -397,19 +396,3 @@ def _logged(smartlock_id: int, callback: Callable[[], object]) -> Callable[[], b
         return True
 
     return run
-
-
-def _carried(command: DeviceCommand) -> dict[str, Any]:
-    """What the store keeps of a command this process carries, for whichever instance finishes
-    it should this process stop first (services/abandoned_work.py): enough to log and report
-    it as interrupted."""
-    request = command.request
-    return {
-        "action": command.actions[0],
-        "trigger": command.log_trigger,
-        "name": command.actor,
-        "source": command.source,
-        "auth_id": command.auth_id,
-        "account_user_id": command.account_user_id,
-        "request": None if request is None else asdict(request),
-    }

@@ -16,7 +16,7 @@ coming after its answer is taken as that command's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -309,16 +309,10 @@ def _apply_values(
 
 
 def _carried(command: DeviceCommand) -> dict[str, Any]:
-    """What is needed to log and report a command's outcome, wherever its answer lands."""
-    request = command.request
-    return {
-        "action": command.actions[0],
+    """The command as the store keeps it, logged with the lock's trigger for it (172), and
+    whether its event and its answer have come (they may come in either order)."""
+    return command.carried() | {
         "trigger": int(LogTrigger.MQTT),
-        "name": command.actor,
-        "source": command.source,
-        "auth_id": command.auth_id,
-        "account_user_id": command.account_user_id,
-        "request": None if request is None else asdict(request),
         "event_seen": False,
         "answered": False,
     }
