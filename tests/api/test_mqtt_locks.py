@@ -143,10 +143,13 @@ def test_state_topics_change_what_the_api_shows_and_send_device_status_events(
     # Unreadable values, and values Smartlock.State cannot show, change nothing.
     lock.report(state="open", batteryChargeState="", doorsensorState=2, mode=9)
     lock.report(state=99999999999999999999, doorsensorState=-1)
+    lock.report(name="x" * 100_000)  # nothing a lock says is that long: not even kept
     lock.report(batteryChargeState=39)
     wait_until(lambda: state(owner.api, smartlock_id)["batteryCharge"] == 39)
     shown = state(owner.api, smartlock_id)
     assert (shown["state"], shown["mode"], shown["doorState"]) == (1, 2, 2)
+    assert not seen(mqtt_server, lock.nuki_id, "name", "x" * 100_000)
+    assert device(owner.api, smartlock_id)["name"] == "Back door"
 
 
 def test_an_action_goes_to_the_lock_and_ends_with_its_answer_logged_as_mqtt(

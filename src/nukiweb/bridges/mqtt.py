@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 SHARE_GROUP = "nukiweb"
 DEFAULT_COMMAND_TIMEOUT = 20.0  # seconds: the 10 s expiry, plus a long motor movement
 BATCH = 500  # messages processed in one go at most
+MAX_PAYLOAD = 256  # characters: a lock's longest (a name, a timestamp) is under 40
 LANES = 4  # locks' messages processed side by side (the store's pool has room for them)
 
 _Received = tuple[int, str, str]  # a lock's message: its nukiId, topic name, payload
@@ -173,8 +174,9 @@ class MqttConnection:
         properties) are let go at once, however long the inbox grows."""
         async for message in client.messages:
             parsed = parse_topic(self.settings.root, str(message.topic))
-            if parsed is not None:
-                self._inbox.put_nowait((*parsed, _text(message.payload)))
+            payload = _text(message.payload)
+            if parsed is not None and len(payload) <= MAX_PAYLOAD:
+                self._inbox.put_nowait((*parsed, payload))
 
     async def _process_inbox(self) -> None:
         """Batches of what arrived, in lanes by lock: each lock's messages in order in one lane,
