@@ -63,13 +63,16 @@ def running_server(
     mail_transport: Transport | None = None,
     broker: BrokerSettings | None = None,
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
+    start: datetime = SIMULATION_START,
 ) -> Iterator[RunningServer]:
     """nukiweb under uvicorn in a thread, on a free loopback port, migrated and ready, configured
     as ``nukiweb serve`` configures it; ``webhook_resolver`` resolves webhooks' host names instead
     of the system's resolver; ``secrets``: the secret key (default: one of its own; servers that
     share a store share it too); ``sqlite_busy_timeout``: how long a write waits for SQLite's
     lock; ``mail_transport``: where its mails go (default: the log only); ``broker``: the MQTT
-    broker of its real locks (default: none)."""
+    broker of its real locks (default: none); ``start``: where its manual clock starts (a server
+    sharing another's store starts at that one's time, or that one's job worker would find this
+    one's deadlines long past)."""
     database = Database(database_url, sqlite_busy_timeout=sqlite_busy_timeout)
     secrets = secrets or SecretBox.ephemeral()
     database.upgrade(secrets)
@@ -79,7 +82,7 @@ def running_server(
     ctx = build_context(
         database,
         manual_clock=True,
-        start=SIMULATION_START,
+        start=start,
         secrets=secrets,
         allow_local_webhooks=True,
         public_url=public_url or base_url,

@@ -38,13 +38,15 @@ def mqtt_server(
     database_url: str, broker_url: str, server: RunningServer
 ) -> Iterator[RunningServer]:
     """A server with a broker, on the store of the session's server: with its secret key, since
-    either one's delivery worker may deliver the other's webhooks."""
+    either one's delivery worker may deliver the other's webhooks, and from its time, since
+    either one's job worker may run the other's command deadlines."""
     settings = BrokerSettings.from_url(broker_url)
     with running_server(
         database_url,
         broker=settings,
         command_timeout=COMMAND_TIMEOUT,
         secrets=server.ctx.secrets,
+        start=server.ctx.clock.now(),
     ) as brokered:
         yield brokered
 
