@@ -287,6 +287,11 @@ def completion_words(state: int) -> str:
     return _COMPLETION_STATES.get(state, f"state {state}")
 
 
+def failure_words(state: int) -> str:
+    """Why an action failed, as the device's ``error`` says it (a sentence, not a code)."""
+    return f"The action failed: {completion_words(state)}."
+
+
 def is_log_action(code: int) -> bool:
     """Whether ``code`` is an action the log knows, for a lock or for an opener."""
     return code in _LOG_ACTIONS or code in _OPENER_LOG_ACTIONS
