@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
-import uvicorn
 
 from nukiweb.api.app import create_app
 from nukiweb.bridges.broker import BrokerSettings
@@ -28,7 +27,7 @@ from nukiweb.runtime import build_context
 from nukiweb.secretbox import SecretBox
 from nukiweb.services import accounts, api_keys
 from nukiweb.services.context import ServiceContext
-from nukiweb.serving import server_config
+from nukiweb.serving import Server, server_config
 from nukiweb.store.database import SQLITE_BUSY_TIMEOUT, Database
 from nukiweb.webhooks.addresses import Resolver
 from tests.contract.validation import ContractValidator
@@ -95,7 +94,7 @@ def running_server(
     config = server_config(
         app, "127.0.0.1", port, forwarded_allow_ips=forwarded_allow_ips, log_level="warning"
     )
-    server = uvicorn.Server(config)
+    server = Server(config, app)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

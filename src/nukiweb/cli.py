@@ -204,8 +204,6 @@ def serve(
     ] = DEFAULT_COMMAND_TIMEOUT,
 ) -> None:
     """Run the Web API server (migrating the store first)."""
-    import uvicorn
-
     from nukiweb import serving
     from nukiweb.api.app import create_app
     from nukiweb.services import instances
@@ -277,7 +275,7 @@ def serve(
         app, host, port, forwarded_allow_ips=proxies, access_log=access_log
     )
     # uvicorn stops gracefully on SIGINT and SIGTERM: it finishes the requests in flight.
-    uvicorn.Server(config).run()
+    serving.Server(config, app).run()
     ctx.db.dispose()
 
 

@@ -46,6 +46,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import uvicorn
+from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from nukiweb.api.app import create_app
@@ -58,6 +59,7 @@ from nukiweb.runtime import build_context
 from nukiweb.secretbox import SecretBox
 from nukiweb.services.context import DEFAULT_FEED_SYNC_INTERVAL
 from nukiweb.store.database import Database
+from nukiweb.web.live import end_streams
 
 _ANY_ADDRESS = ("0.0.0.0", "::")  # noqa: S104 - names, not a bind
 
@@ -127,6 +129,20 @@ def server_config(
     )
 
 
+class Server(uvicorn.Server):
+    """uvicorn's server for nukiweb's app. Stopping, it ends the live pages' event streams
+    (web/live.py) first: uvicorn finishes every response in flight before it stops, and a
+    stream would otherwise go on for minutes."""
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI) -> None:
+        super().__init__(config)
+        self._app = app
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        end_streams(self._app)
+        await super().shutdown(sockets)
+
+
 # Several worker processes: ``nukiweb serve --workers N``.
 
 
@@ -186,7 +202,7 @@ def serve_worker(
         forwarded_allow_ips=settings.forwarded_allow_ips,
         access_log=settings.access_log,
     )
-    uvicorn.Server(config).run(sockets=[sock])
+    Server(config, app).run(sockets=[sock])
     database.dispose()
 
 

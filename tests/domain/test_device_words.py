@@ -8,16 +8,19 @@ from datetime import UTC, datetime
 import pytest
 
 from nukiweb.domain.device_words import (
+    COMMAND_WAITING,
     LOG_ACTION_CHOICES,
     battery_words,
     door_words,
+    failure_words,
+    in_flight_words,
     is_log_action,
     log_action_words,
     simple_action_labels,
     state_words,
     time_limits,
 )
-from nukiweb.domain.devices import DeviceType
+from nukiweb.domain.devices import CompletionState, DeviceType, LockState, OpenerState
 from nukiweb.domain.smartlocks import Authorization
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -96,3 +99,33 @@ def test_time_limits_name_each_restriction_and_none_when_there_is_none() -> None
         )
     )
     assert limits == ["from 2026-02-01 08:00 UTC", "Mon, Sun", "08:00 to 17:30 UTC"]
+
+
+@pytest.mark.parametrize(
+    ("device_type", "state", "busy", "words"),
+    [
+        # Moving: the motion, whoever started it.
+        (DeviceType.SMARTLOCK3, LockState.UNLOCKING, True, "unlocking…"),
+        (DeviceType.KEYTURNER, LockState.LOCKING, False, "locking…"),
+        (DeviceType.SMARTDOOR, LockState.UNLATCHING, True, "unlatching…"),
+        (DeviceType.OPENER, OpenerState.OPENING, True, "opening…"),
+        # An operation that has not moved the device yet: the state, and that it waits.
+        (DeviceType.SMARTLOCK3, LockState.LOCKED, True, f"locked; {COMMAND_WAITING}"),
+        (DeviceType.OPENER, OpenerState.ONLINE, True, f"online; {COMMAND_WAITING}"),
+        (DeviceType.BOX, LockState.UNDEFINED, True, COMMAND_WAITING),
+        # Nothing under way.
+        (DeviceType.SMARTLOCK3, LockState.UNLOCKED, False, None),
+        (DeviceType.BOX, LockState.UNDEFINED, False, None),
+        # An opener's state 2 is ring to open, not a lock's "unlocking".
+        (DeviceType.OPENER, OpenerState.RING_TO_OPEN_ACTIVE, False, None),
+    ],
+)
+def test_in_flight_words(
+    device_type: DeviceType, state: int, busy: bool, words: str | None
+) -> None:
+    assert in_flight_words(device_type, state, busy) == words
+
+
+def test_failure_words_are_a_sentence() -> None:
+    assert failure_words(CompletionState.MOTOR_BLOCKED) == "The action failed: motor blocked."
+    assert failure_words(CompletionState.BUSY) == "The action failed: busy."

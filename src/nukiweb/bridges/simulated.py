@@ -39,6 +39,7 @@ from nukiweb.bridges.reports import DeviceReports
 from nukiweb.bridges.scheduler import Scheduler, Timer, until_done
 from nukiweb.clock import Clock
 from nukiweb.domain.device_state import Hardware, from_document, to_document
+from nukiweb.domain.device_words import failure_words
 from nukiweb.domain.devices import (
     CompletionState,
     LockAction,
@@ -299,7 +300,7 @@ class SimulatedBridges:
             write = partial(self._log, command, plan)
             events.append((outcome, _LOG, len(events), write))
             if plan.log.completion != CompletionState.SUCCESS:
-                failure = plan.log.error or f"The action failed ({plan.log.completion.name})."
+                failure = plan.log.error or failure_words(plan.log.completion)
                 failed = plan.log.completion
             offset = outcome
         if command.operation_id is not None:

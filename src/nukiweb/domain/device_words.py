@@ -143,13 +143,38 @@ class DeviceSummary:
     door: str | None
     online: bool
     busy: bool
+    in_flight: str | None
+    """The state shown while an operation is under way: the motion (``unlocking…``), or the
+    state and that a command waits for the device; None when nothing is under way."""
     error: str | None
     actions: SimpleActionLabels
+
+
+# States a device is in while its motor moves.
+_MOVING_LOCK_STATES = frozenset({LockState.UNLOCKING, LockState.LOCKING, LockState.UNLATCHING})
+COMMAND_WAITING = "command sent, waiting for the device…"
+
+
+def in_flight_words(device_type: DeviceType, state: int, busy: bool) -> str | None:
+    """What a device is doing: the motion it is in (whatever started it); else, while an
+    operation is under way that has not moved it yet, its state and that a command waits."""
+    words = state_words(device_type, state)
+    moving = (
+        state == OpenerState.OPENING
+        if DeviceType(device_type) is DeviceType.OPENER
+        else state in _MOVING_LOCK_STATES
+    )
+    if moving and words is not None:
+        return f"{words}…"
+    if not busy:
+        return None
+    return COMMAND_WAITING if words is None else f"{words}; {COMMAND_WAITING}"
 
 
 def describe_device(device: Device, now: datetime) -> DeviceSummary:
     """The device as the Smart Locks page lists it, from the state the API shows of it."""
     shown = state_view(from_document(device.mechanics), device.operation_id, now)
+    busy = device.operation_id is not None
     return DeviceSummary(
         smartlock_id=device.smartlock_id,
         name=device.name,
@@ -158,7 +183,8 @@ def describe_device(device: Device, now: datetime) -> DeviceSummary:
         battery=battery_words(device.type, shown),
         door=door_words(device.type, shown["doorState"]),
         online=device.server_state != ServerState.OFFLINE,
-        busy=device.operation_id is not None,
+        busy=busy,
+        in_flight=in_flight_words(device.type, shown["state"], busy),
         error=device.error,
         actions=simple_action_labels(device.type),
     )
@@ -259,6 +285,11 @@ def log_trigger_words(trigger: int) -> str:
 
 def completion_words(state: int) -> str:
     return _COMPLETION_STATES.get(state, f"state {state}")
+
+
+def failure_words(state: int) -> str:
+    """Why an action failed, as the device's ``error`` says it (a sentence, not a code)."""
+    return f"The action failed: {completion_words(state)}."
 
 
 def is_log_action(code: int) -> bool:

@@ -17,6 +17,7 @@ from nukiweb.web import (
     api_page,
     devices,
     integrations,
+    live,
     oauth,
     short_rental,
     sign_in,
@@ -38,10 +39,12 @@ ROUTERS = (
     integrations.router,
     sub_accounts.router,
     account.router,
+    live.router,
 )
 
 
 def install(app: FastAPI) -> None:
+    live.install_streams(app)
     app.mount(STATIC_PATH, StaticFiles(directory=Path(__file__).parent / "static"), name="web")
     for router in ROUTERS:
         app.include_router(router)
