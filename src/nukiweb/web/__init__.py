@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from nukiweb.web import (
+    access,
     account,
     account_security,
     address_buttons,
@@ -38,6 +39,7 @@ ROUTERS = (
     integrations.router,
     sub_accounts.router,
     account.router,
+    access.router,
 )
 
 
