@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from nukiweb.domain.authorizations import TimeWindow, allows
@@ -89,6 +89,8 @@ def test_week_days_alone_are_whole_local_days() -> None:
     assert daily_window_to_utc(DailyWindow(MON), timedelta(0)) == DailyWindow(MON)
     assert daily_window_to_utc(DailyWindow(127), timedelta(hours=1)) == DailyWindow(127)
     assert daily_window_to_utc(DailyWindow(), timedelta(hours=1)) == DailyWindow()
+    equal_times = DailyWindow(MON, 480, 480)  # restrict nothing
+    assert daily_window_to_utc(equal_times, timedelta(hours=1)) == stored
 
 
 def _local_window(window: DailyWindow) -> TimeWindow:
@@ -111,6 +113,9 @@ START, END = datetime(2026, 1, 1), datetime(2027, 1, 1)  # noqa: DTZ001 - hypoth
     offset=st.integers(-12 * 60, 14 * 60).map(lambda m: timedelta(minutes=m)),
     at=st.datetimes(START, END, timezones=st.just(UTC)),
 )
+@example(  # equal times restrict nothing: the days are whole local days
+    days=8, start=1439, end=1439, offset=timedelta(minutes=1), at=datetime(2026, 1, 1, tzinfo=UTC)
+)
 def test_the_stored_window_admits_exactly_when_the_local_one_does(
     days: int | None, start: int | None, end: int, offset: timedelta, at: datetime
 ) -> None:
@@ -119,5 +124,5 @@ def test_the_stored_window_admits_exactly_when_the_local_one_does(
     stored = daily_window_to_utc(entered, offset)
     wall_clock = (at + offset).replace(tzinfo=UTC)  # the local time read as if it were UTC
     assert allows(_local_window(stored), at) == allows(_local_window(entered), wall_clock)
-    if start is not None or days in (None, 0, 127) or not offset:
+    if start != end and (start is not None or days in (None, 0, 127) or not offset):
         assert daily_window_at(stored, offset) == entered

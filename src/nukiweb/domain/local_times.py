@@ -87,9 +87,12 @@ def clock_text(minutes: int | None) -> str:
 def daily_window_to_utc(window: DailyWindow, offset: timedelta) -> DailyWindow:
     """A daily window entered at ``offset`` as the devices evaluate it, in UTC.
 
-    Week days without times mean whole local days: they become the window 00:00 to 23:59
-    local, which in UTC crosses midnight (the week days alone would name UTC days).
+    Week days without times (or with equal ones, which restrict nothing) mean whole local
+    days: they become the window 00:00 to 23:59 local, which in UTC crosses midnight (the week
+    days alone would name UTC days).
     """
+    if window.from_time is not None and window.from_time == window.until_time:
+        window = DailyWindow(window.week_days)  # equal times restrict nothing: whole days
     if window.from_time is None and window.until_time is None and _restricts_days(window):
         window = DailyWindow(window.week_days, 0, LAST_MINUTE) if offset else window
     return _shifted(window, -_minutes(check_offset(offset)))
@@ -112,7 +115,7 @@ def _minutes(offset: timedelta) -> int:
 def _shifted(window: DailyWindow, minutes: int) -> DailyWindow:
     """The window with its clock ``minutes`` later; the days follow the opening time."""
     start, end = window.from_time, window.until_time
-    if start is None or end is None or minutes == 0:
+    if start is None or end is None or start == end or minutes == 0:
         return window
     carried, start = divmod(start + minutes, MINUTES_PER_DAY)
     return DailyWindow(
