@@ -20,6 +20,8 @@ from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from nukiweb.api.errors import SECRET_PARAMETERS
+from nukiweb.domain.authorizations import AuthType
+from nukiweb.domain.device_words import WEEK_DAYS
 from nukiweb.domain.errors import InvalidParameter
 from nukiweb.domain.local_times import (
     DailyWindow,
@@ -39,6 +41,8 @@ _OFFSET = re.compile(r"-?[0-9]{1,4}")
 _ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*")
 _NUMBER = re.compile(r"[0-9]{1,19}")
 _TEXT = 254  # the longest text field (an email)
+_DAY_BITS = {str(bit): bit for bit, _ in WEEK_DAYS}
+_KEYPAD_CODE = str(int(AuthType.KEYPAD_CODE))
 
 
 def validated(model: type[Model], body: dict[str, Any]) -> Model:
@@ -73,7 +77,7 @@ class AuthorizationEntry:
     (then in UTC, which ``tz_name`` and ``tz_offset`` say)."""
 
     name: str = ""
-    type: str = "13"
+    type: str = _KEYPAD_CODE
     account_user_id: str = ""
     code: str = ""
     enabled: bool = True
@@ -120,7 +124,7 @@ class AuthorizationEntry:
             smartlock_ids=[str(auth.smartlock_id)],
             allowed_from=local_datetime_text(auth.allowed_from_date, UTC),
             allowed_until=local_datetime_text(auth.allowed_until_date, UTC),
-            week_days=[bit for bit in (64, 32, 16, 8, 4, 2, 1) if week_days & bit],
+            week_days=[bit for bit, _ in WEEK_DAYS if week_days & bit],
             from_time=clock_text(auth.allowed_from_time),
             until_time=clock_text(auth.allowed_until_time),
         )
@@ -154,7 +158,7 @@ class AuthorizationEntry:
             "smartlockIds": [_smartlock_id(text) for text in self.smartlock_ids],
             **self.window(),
         }
-        if self.type == "13":
+        if self.type == _KEYPAD_CODE:
             body["code"] = self.code or None
         elif self.account_user_id:
             body["accountUserId"] = self.account_user_id
@@ -168,7 +172,7 @@ class AuthorizationEntry:
             "remoteAllowed": self.remote_allowed,
             **self.window(),
         }
-        if auth_type == 13:  # noqa: PLR2004 - the keypad code type
+        if auth_type == AuthType.KEYPAD_CODE:
             body["code"] = self.code or None
         return body
 
@@ -190,9 +194,9 @@ def browser_zone(name: str, offset_text: str) -> tuple[tzinfo, timedelta]:
 def _week_days(form: FormData) -> list[int]:
     days = set()
     for value in form.getlist("week_day"):
-        if not isinstance(value, str) or value not in {"1", "2", "4", "8", "16", "32", "64"}:
+        if not isinstance(value, str) or value not in _DAY_BITS:
             raise InvalidParameter("allowedWeekDays", str(value)[:20])
-        days.add(int(value))
+        days.add(_DAY_BITS[value])
     return sorted(days, reverse=True)
 
 
