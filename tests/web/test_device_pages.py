@@ -1,7 +1,7 @@
-"""The Smart Locks, Users and Activity log pages over HTTP, against the real server: only the
-signed-in account's devices, users and log; Lock and Unlock move the simulated device; forms
-without the CSRF token, another account's device, an offline or busy device and bad filters are
-refused with a page, never a 500."""
+"""The Smart Locks and Activity log pages over HTTP (the Users page: test_access_pages.py),
+against the real server: only the signed-in account's devices and log; Lock and Unlock move the
+simulated device; forms without the CSRF token, another account's device, an offline or busy
+device and bad filters are refused with a page, never a 500."""
 
 from __future__ import annotations
 
@@ -67,21 +67,6 @@ def alert(page: str) -> str:
 def press(client: WebClient, smartlock_id: int, kind: str) -> httpx.Response:
     """The Lock or Unlock button of a device's row on the Smart Locks page."""
     return client.submit(SMARTLOCKS, f"{SMARTLOCKS}/{smartlock_id}/{kind}", {})
-
-
-def create_user(account: AccountFixture, name: str) -> tuple[int, str]:
-    email = unique_email("guest")
-    body = {"email": email, "name": name, "language": "en"}
-    response = account.api.put("/account/user", json=body)
-    assert response.status_code == 200, response.text
-    user_id: int = response.json()["accountUserId"]
-    return user_id, email
-
-
-def create_auth(account: AccountFixture, smartlock_id: int, name: str, **fields: object) -> None:
-    body = {"name": name, "remoteAllowed": False} | fields
-    response = account.api.put(f"/smartlock/{smartlock_id}/auth", json=body)
-    assert response.status_code == 204, response.text
 
 
 # --- sign-in ---------------------------------------------------------------------------------
@@ -273,75 +258,6 @@ def test_a_box_cannot_be_locked(client: WebClient, account: AccountFixture) -> N
     response = press(client, box, "lock")
     assert response.status_code == 405
     assert "cannot be locked" in alert(response.text)
-
-
-# --- Users -----------------------------------------------------------------------------------
-
-
-def test_users_lists_account_users_and_authorizations_per_device(
-    client: WebClient, account: AccountFixture, other_account: AccountFixture
-) -> None:
-    front = add_device(account, 4, name="Front door")
-    back = add_device(account, 0, name="Back door")
-    alice, alice_email = create_user(account, "Alice")
-    create_auth(
-        account,
-        front,
-        "Cleaner fob",
-        accountUserId=alice,
-        type=2,
-        allowedFromDate="2026-01-05T08:00:00.000Z",
-        allowedUntilDate="2026-02-01T00:00:00.000Z",
-        allowedWeekDays=64 | 16,
-        allowedFromTime=480,
-        allowedUntilTime=720,
-    )
-    create_auth(account, back, "Door code", type=13, code=345678, remoteAllowed=True)
-    advance(account.api, 0)
-    theirs = add_device(other_account, 4, name="Their door")
-    create_user(other_account, "Mallory")
-    create_auth(other_account, theirs, "Their code", type=13, code=345678)
-
-    response = client.get(USERS)
-
-    assert response.status_code == 200
-    page = response.text
-    users = rows(page, "data-account-user-id")
-    assert list(users) == [str(alice)]
-    assert (cell(users[str(alice)], "name"), cell(users[str(alice)], "email")) == (
-        "Alice",
-        alice_email,
-    )
-    assert (cell(users[str(alice)], "type"), cell(users[str(alice)], "language")) == ("user", "en")
-    auths = {
-        cell(row, "name"): tuple(
-            cell(row, name) for name in ("type", "user", "enabled", "remote", "limits", "status")
-        )
-        for row in rows(page, "data-auth-id").values()
-    }
-    assert auths == {
-        "Cleaner fob": (
-            "fob",
-            "Alice",
-            "yes",
-            "no",
-            "from 2026-01-05 08:00 UTC; until 2026-02-01 00:00 UTC; Mon, Wed; 08:00 to 12:00 UTC",
-            "on the device",
-        ),
-        "Door code": ("keypad code", "—", "yes", "yes", "none", "on the device"),
-    }
-    front_table = page.split(f'<h2 data-smartlock-id="{front}">')[1].split("<h2")[0]
-    assert "Cleaner fob" in front_table
-    assert "Door code" not in front_table
-    for foreign in ("Mallory", "Their door", "Their code"):
-        assert foreign not in page
-
-
-def test_a_pending_authorization_says_so(client: WebClient, account: AccountFixture) -> None:
-    lock = add_device(account, 4)
-    create_auth(account, lock, "New code", type=13, code=345678)
-    (row,) = rows(client.get(USERS).text, "data-auth-id").values()
-    assert cell(row, "status") == "waiting for the device"
 
 
 # --- Activity log ----------------------------------------------------------------------------

@@ -342,7 +342,7 @@ _AUTH_TYPES: Final[Mapping[int, str]] = MappingProxyType(
 )
 _ACCOUNT_USER_TYPES: Final[Mapping[int, str]] = MappingProxyType({0: "user", 1: "company"})
 # allowedWeekDays: 64 Monday ... 1 Sunday.
-_WEEK_DAYS: Final[tuple[tuple[int, str], ...]] = (
+WEEK_DAYS: Final[tuple[tuple[int, str], ...]] = (
     (64, "Mon"),
     (32, "Tue"),
     (16, "Wed"),
@@ -380,10 +380,15 @@ def time_limits(auth: Authorization) -> list[str]:
         limits.append(f"from {utc_text(auth.allowed_from_date)}")
     if auth.allowed_until_date is not None:
         limits.append(f"until {utc_text(auth.allowed_until_date)}")
-    days = auth.allowed_week_days
-    if days and days != EVERY_DAY:
-        limits.append(", ".join(name for bit, name in _WEEK_DAYS if days & bit))
-    start, end = auth.allowed_from_time, auth.allowed_until_time
+    daily = daily_limits(auth.allowed_week_days, auth.allowed_from_time, auth.allowed_until_time)
+    return limits + daily
+
+
+def daily_limits(week_days: int | None, start: int | None, end: int | None) -> list[str]:
+    """The week days and the daily from-until of a window (UTC), one phrase each."""
+    limits = []
+    if week_days and week_days != EVERY_DAY:
+        limits.append(", ".join(name for bit, name in WEEK_DAYS if week_days & bit))
     if start is not None and end is not None and start != end:
         limits.append(f"{_clock(start)} to {_clock(end)} UTC")
     return limits

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 
 from nukiweb.web import (
+    access,
     account,
     account_security,
     address_buttons,
@@ -40,6 +41,7 @@ ROUTERS = (
     sub_accounts.router,
     account.router,
     live.router,
+    access.router,
 )
 
 

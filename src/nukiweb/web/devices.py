@@ -1,4 +1,4 @@
-"""The Smart Locks, Users and Activity log pages.
+"""The Smart Locks and Activity log pages (the Users page is ``web.access``).
 
 They call the services the API's operations call, as the signed-in account, and a sub-account
 needs the rights the corresponding API operation needs (``domain.rights``). Lock and Unlock are
@@ -18,8 +18,6 @@ from fastapi.responses import Response
 from nukiweb.api.errors import status_of
 from nukiweb.domain.device_words import (
     LOG_ACTION_CHOICES,
-    account_user_type_words,
-    describe_authorization,
     describe_device,
     describe_log_entry,
     is_log_action,
@@ -28,8 +26,7 @@ from nukiweb.domain.devices import MAX_SMARTLOCK_ID
 from nukiweb.domain.errors import InvalidParameter, NotFound, NukiwebError
 from nukiweb.domain.simple_actions import SimpleActionKind
 from nukiweb.domain.smartlocks import Device, LogEntry, LogQuery
-from nukiweb.services import account_users, authorizations, smartlock_logs, smartlocks
-from nukiweb.services.account_users import MAX_PAGE
+from nukiweb.services import smartlock_logs, smartlocks
 from nukiweb.services.smartlock_logs import MAX_LIMIT
 from nukiweb.services.web_sessions import WebSession
 from nukiweb.web.pages import (
@@ -44,7 +41,6 @@ from nukiweb.web.pages import (
 )
 
 SMARTLOCKS_PATH = HOME_PATH
-USERS_PATH = "/web/users"
 ACTIVITY_PATH = "/web/activity"
 ACTIVITY_FILTERS = ("device", "from", "to", "action", "limit", "before")
 NOTICES = {"lock": "Lock command sent to {name}.", "unlock": "Unlock command sent to {name}."}
@@ -137,41 +133,6 @@ def _notice(devices: list[Device], sent: str | None, sent_to: str | None) -> str
     if template is None or sent_to not in names:
         return None
     return template.format(name=names[sent_to])
-
-
-# --- Users -----------------------------------------------------------------------------------
-
-
-@router.get(USERS_PATH)
-async def users_page(request: Request) -> Response:
-    session = require_session(request)
-    require_rights(session, "AccountUser", "GET", "/account/user")
-    require_rights(session, "SmartlockAuth", "GET", "/smartlock/auth")
-    ctx = context_of(request)
-    users = account_users.list_users(ctx, session.caller, None, 0, MAX_PAGE)
-    user_names = {user.account_user_id: user.name for user in users}
-    auths = authorizations.list_authorizations(ctx, session.caller)
-    devices = [
-        (
-            device,
-            [
-                describe_authorization(auth, user_names)
-                for auth in auths
-                if auth.smartlock_id == device.smartlock_id
-            ],
-        )
-        for device in smartlocks.list_devices(ctx, session.caller)
-    ]
-    return render(
-        request,
-        "users.html",
-        session,
-        page="users",
-        users=users,
-        user_type=account_user_type_words,
-        more_users=len(users) == MAX_PAGE,
-        devices=devices,
-    )
 
 
 # --- Activity log ----------------------------------------------------------------------------
