@@ -15,6 +15,7 @@ from nukiweb.web import (
     account_security,
     address_buttons,
     api_page,
+    device_page,
     devices,
     integrations,
     oauth,
@@ -38,6 +39,7 @@ ROUTERS = (
     integrations.router,
     sub_accounts.router,
     account.router,
+    device_page.router,
 )
 
 
