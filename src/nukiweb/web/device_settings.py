@@ -40,6 +40,7 @@ class SettingsBlock:
     block: str  # the service's name of the block, and the Device attribute that holds it
     slug: str  # its part of the page's path
     title: str
+    button: str
     api_path: str  # as the spec names the operation, for the rights a sub-account needs
     model: type[RequestModel]
 
@@ -51,12 +52,18 @@ class SettingsBlock:
 
 BLOCKS = (
     SettingsBlock(
-        words.CONFIG, "config", "Settings", "/smartlock/{smartlockId}/config", SmartlockConfigUpdate
+        words.CONFIG,
+        "config",
+        "Settings",
+        "Save settings",
+        "/smartlock/{smartlockId}/config",
+        SmartlockConfigUpdate,
     ),
     SettingsBlock(
         words.ADVANCED_CONFIG,
         "advanced",
         "Advanced settings",
+        "Save advanced settings",
         "/smartlock/{smartlockId}/advanced/config",
         SmartlockAdvancedConfigUpdate,
     ),
@@ -64,6 +71,7 @@ BLOCKS = (
         words.OPENER_ADVANCED_CONFIG,
         "opener",
         "Opener settings",
+        "Save opener settings",
         "/smartlock/{smartlockId}/advanced/openerconfig",
         SmartlockOpenerAdvancedConfigUpdate,
     ),
@@ -71,6 +79,7 @@ BLOCKS = (
         words.SMARTDOOR_ADVANCED_CONFIG,
         "smartdoor",
         "Smart Door settings",
+        "Save Smart Door settings",
         "/smartlock/{smartlockId}/advanced/smartdoorconfig",
         SmartlockSmartdoorAdvancedConfigUpdate,
     ),
@@ -78,6 +87,7 @@ BLOCKS = (
         words.WEB_CONFIG,
         "web",
         "Nuki Web settings",
+        "Save Nuki Web settings",
         "/smartlock/{smartlockId}/web/config",
         SmartlockWebConfigUpdate,
     ),
