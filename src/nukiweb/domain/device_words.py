@@ -112,6 +112,22 @@ def battery_words(device_type: DeviceType, state: Mapping[str, Any]) -> str | No
     return ", ".join(parts) or None
 
 
+_SERVER_STATES: Final[Mapping[int, str]] = MappingProxyType(
+    {
+        ServerState.OK: "ok",
+        ServerState.UNREGISTERED: "unregistered",
+        ServerState.AUTH_UUID_INVALID: "auth uuid invalid",
+        ServerState.AUTH_INVALID: "auth invalid",
+        ServerState.OFFLINE: "offline",
+    }
+)
+
+
+def server_state_words(server_state: int) -> str:
+    """``Smartlock.serverState`` in words."""
+    return _SERVER_STATES.get(server_state, f"server state {server_state}")
+
+
 # --- a device as one row of the Smart Locks page ---------------------------------------------
 
 

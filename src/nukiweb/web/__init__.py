@@ -16,6 +16,7 @@ from nukiweb.web import (
     account_security,
     address_buttons,
     api_page,
+    device_page,
     devices,
     integrations,
     live,
@@ -42,6 +43,7 @@ ROUTERS = (
     account.router,
     live.router,
     access.router,
+    device_page.router,
 )
 
 

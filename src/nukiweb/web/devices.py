@@ -32,6 +32,8 @@ from nukiweb.services.web_sessions import WebSession
 from nukiweb.web.pages import (
     HOME_PATH,
     context_of,
+    form_text,
+    local_path,
     page_router,
     posted_form,
     redirect,
@@ -78,11 +80,11 @@ async def _simple_action(request: Request, smartlock_id: str, kind: SimpleAction
     """Refusals (another account's device, busy, a box that cannot lock, …) and a device that
     could not be reached come back as the page with an error; a sent command redirects."""
     session = require_session(request)
-    await posted_form(request, session)
+    form = await posted_form(request, session)
     ctx = context_of(request)
     try:
         require_rights(session, "Smartlock", "POST", f"/smartlock/{{smartlockId}}/action/{kind}")
-        device_id = _smartlock_id(smartlock_id)
+        device_id = smartlock_id_of(smartlock_id)
         smartlocks.lock_or_unlock(ctx, session.caller, device_id, kind)
         # The service records on the device why a command could not be delivered.
         device = smartlocks.get_device(ctx, session.caller, device_id)
@@ -91,10 +93,12 @@ async def _simple_action(request: Request, smartlock_id: str, kind: SimpleAction
     if device.error:
         message = f"{device.name}: {device.error}"
         return _smartlocks_page(request, session, message, UNREACHABLE_STATUS)
-    return redirect(f"{SMARTLOCKS_PATH}?{urlencode({'sent': kind, 'smartlockId': device_id})}")
+    # A button on the device's own page comes back to it.
+    back = local_path(form_text(form, "next"), SMARTLOCKS_PATH).split("?", 1)[0]
+    return redirect(f"{back}?{urlencode({'sent': kind, 'smartlockId': device_id})}")
 
 
-def _smartlock_id(text: str) -> int:
+def smartlock_id_of(text: str) -> int:
     """A device's id in a page's path; one that no device can have names nothing (as in the
     API, ``api.parameters``)."""
     if not _NUMBER.fullmatch(text) or int(text) > MAX_SMARTLOCK_ID:
