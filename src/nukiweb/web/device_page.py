@@ -38,6 +38,7 @@ from nukiweb.services import account_users, authorizations, simulator, smartlock
 from nukiweb.services.account_users import MAX_PAGE
 from nukiweb.services.smartlocks import NOT_CONFIGURABLE
 from nukiweb.services.web_sessions import WebSession
+from nukiweb.web.access import USERS_PATH
 from nukiweb.web.device_settings import (
     BLOCKS,
     BLOCKS_BY_SLUG,
@@ -51,7 +52,6 @@ from nukiweb.web.devices import (
     NOTICES,
     SMARTLOCKS_PATH,
     UNREACHABLE_STATUS,
-    USERS_PATH,
     smartlock_id_of,
 )
 from nukiweb.web.pages import (
