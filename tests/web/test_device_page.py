@@ -26,7 +26,8 @@ from tests.devices import (
 )
 from tests.support import AccountFixture, RunningServer, unique_email
 from tests.web.support import WebClient, csrf_token
-from tests.web.test_device_pages import alert, create_auth, create_user
+from tests.web.test_access_pages import create_auth, create_user
+from tests.web.test_device_pages import alert
 
 SMARTLOCKS = "/web/smartlocks"
 LOCKED, UNLOCKED = 1, 3
