@@ -20,6 +20,7 @@ from nukiweb.web import (
     oauth,
     short_rental,
     sign_in,
+    simulator_panel,
     sub_accounts,
 )
 from nukiweb.web import subscriptions as subscription_pages
@@ -38,6 +39,7 @@ ROUTERS = (
     integrations.router,
     sub_accounts.router,
     account.router,
+    simulator_panel.router,
 )
 
 
