@@ -63,6 +63,7 @@ def running_server(
     broker: BrokerSettings | None = None,
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT,
     start: datetime = SIMULATION_START,
+    simulator_api: bool = True,
 ) -> Iterator[RunningServer]:
     """nukiweb under uvicorn in a thread, on a free loopback port, migrated and ready, configured
     as ``nukiweb serve`` configures it; ``webhook_resolver`` resolves webhooks' host names instead
@@ -71,7 +72,8 @@ def running_server(
     lock; ``mail_transport``: where its mails go (default: the log only); ``broker``: the MQTT
     broker of its real locks (default: none); ``start``: where its manual clock starts (a server
     sharing another's store starts at that one's time, or that one's job worker would find this
-    one's deadlines long past)."""
+    one's deadlines long past); ``simulator_api``: whether it serves the simulator control API
+    and panel (as ``serve --simulator`` does)."""
     database = Database(database_url, sqlite_busy_timeout=sqlite_busy_timeout)
     secrets = secrets or SecretBox.ephemeral()
     database.upgrade(secrets)
@@ -90,7 +92,7 @@ def running_server(
         broker=broker,
         command_timeout=command_timeout,
     )
-    app = create_app(ctx, simulator_api=True, webhook_resolver=webhook_resolver)
+    app = create_app(ctx, simulator_api=simulator_api, webhook_resolver=webhook_resolver)
     config = server_config(
         app, "127.0.0.1", port, forwarded_allow_ips=forwarded_allow_ips, log_level="warning"
     )

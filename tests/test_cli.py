@@ -11,7 +11,9 @@ import stat
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -176,6 +178,14 @@ class DemoServer:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.get(f"http://127.0.0.1:{self.port}/account", headers=headers)
 
+    def api(self, path: str, **params: str) -> Any:
+        """The JSON body of an API ``GET`` with the printed token."""
+        headers = {"Authorization": f"Bearer {self.token}"}
+        url = f"http://127.0.0.1:{self.port}{path}"
+        response = httpx.get(url, headers=headers, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
     def stop(self) -> int:
         self.process.send_signal(signal.SIGTERM)
         _out, self.errors = self.process.communicate(timeout=TIMEOUT)
@@ -207,8 +217,56 @@ def test_demo_is_idempotent_and_replaces_its_token(tmp_path: Path) -> None:
     try:
         assert second.get_account(second.token).json()["accountId"] == first_account
         assert second.get_account(first.token).status_code == 401
+        names = [user["name"] for user in second.api("/account/user")]
+        assert sorted(name for name in names if name in DEMO_PEOPLE) == DEMO_PEOPLE
+        names = [auth["name"] for auth in second.api("/smartlock/auth")]
+        assert names.count("Cleaner") == 1
+        assert names.count("Anna Berger") == 3
     finally:
         second.stop()
+
+
+DEMO_PEOPLE = ["Anna Berger", "Ben Okafor"]
+APP, FOB, KEYPAD_CODE = 0, 2, 13  # SmartlockAuth.type
+MANUAL, APP_TRIGGER, AUTO_LOCK, KEYPAD = 1, 5, 6, 255  # SmartlockLog.trigger
+REJECTED = 9  # SmartlockLog.state
+
+
+def test_the_demo_account_has_people_codes_and_a_history(tmp_path: Path) -> None:
+    demo = DemoServer(tmp_path)
+    try:
+        users = demo.api("/account/user")
+        # Beside them, the guest the demo's booking feed brings (Ada Lovelace, arriving today).
+        assert set(DEMO_PEOPLE) <= {user["name"] for user in users}
+        ids = {user["name"]: user["accountUserId"] for user in users}
+        auths = {(auth["name"], auth["type"]): auth for auth in demo.api("/smartlock/auth")}
+        anna = [
+            auth for (name, kind), auth in auths.items() if kind == APP and name == "Anna Berger"
+        ]
+        assert anna[0]["accountUserId"] == ids["Anna Berger"]
+        assert auths[("Ben's fob", FOB)]["accountUserId"] == ids["Ben Okafor"]
+        cleaner = auths[("Cleaner", KEYPAD_CODE)]
+        # Weekdays (Monday 64 … Friday 4), 08:00-18:00 in minutes of the day.
+        window = [
+            cleaner[field] for field in ("allowedWeekDays", "allowedFromTime", "allowedUntilTime")
+        ]
+        assert window == [124, 480, 1080]
+        assert ("Family", KEYPAD_CODE) in auths
+
+        entries = demo.api("/smartlock/log", limit="50")
+        assert len(entries) >= 12
+        assert {MANUAL, APP_TRIGGER, AUTO_LOCK, KEYPAD} <= {entry["trigger"] for entry in entries}
+        refused = [entry for entry in entries if entry["state"] == REJECTED]
+        assert any(entry.get("error") == "Wrong entry code." for entry in refused)
+        # Played over the days before the first start, ending with the doors locked.
+        started = datetime.now(UTC)
+        dates = [datetime.fromisoformat(entry["date"]) for entry in entries]
+        assert all(date < started for date in dates)
+        assert len({date.date() for date in dates}) >= 3
+        locks = [device for device in demo.api("/smartlock") if device["type"] in (0, 3, 4)]
+        assert [device["state"]["state"] for device in locks] == [1, 1, 1]
+    finally:
+        demo.stop()
 
 
 def test_the_public_url_and_forwarded_headers_come_from_nukiwebs_options_only(

@@ -130,6 +130,8 @@ def create_app(
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.ctx = ctx
+    # The pages' simulator panel exists exactly when the simulator control API does.
+    app.state.simulator_api = simulator_api
     errors.install(app)
     routers: list[APIRouter] = [*ROUTERS]
     if simulator_api:

@@ -69,6 +69,23 @@ def list_bridges(ctx: ServiceContext, caller: Caller) -> list[tuple[Bridge, list
         ]
 
 
+def list_simulated(ctx: ServiceContext, caller: Caller) -> list[tuple[Bridge, list[Device]]]:
+    """The account's simulated bridges and their devices: what the simulator may move (a lock
+    on the MQTT broker is moved by its own emulator)."""
+    with ctx.db.read() as conn:
+        return [
+            (bridge, store.devices_of_bridge(conn, bridge.bridge_id))
+            for bridge in store.list_bridges(conn, caller.owner_account_id)
+            if bridge.kind == SIMULATED
+        ]
+
+
+def manual_clock_time(ctx: ServiceContext) -> datetime | None:
+    """The simulated time when it moves only through ``advance_clock`` (``--manual-clock``)."""
+    manual = ctx.simulation is not None and ctx.simulation.manual is not None
+    return ctx.clock.now() if manual else None
+
+
 def set_bridge_online(ctx: ServiceContext, caller: Caller, bridge_id: int, online: bool) -> None:
     """Offline, the bridge's devices show ``serverState`` 4 and cannot be reached."""
     with ctx.db.transaction() as conn:

@@ -23,6 +23,7 @@ from nukiweb.web import (
     oauth,
     short_rental,
     sign_in,
+    simulator_panel,
     sub_accounts,
 )
 from nukiweb.web import subscriptions as subscription_pages
@@ -44,6 +45,7 @@ ROUTERS = (
     live.router,
     access.router,
     device_page.router,
+    simulator_panel.router,
 )
 
 
