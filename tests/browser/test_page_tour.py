@@ -1,7 +1,7 @@
 """Every page of the demo, signed in, at a desktop's and a phone's width in the real Chromium:
 each answers, fits the phone's width without scrolling sideways, labels every field it asks for,
 breaks no rule of its Content-Security-Policy, and leaves a screenshot in
-``artifacts/screenshots/`` (``<page>-desktop.png``, ``<page>-phone.png``)."""
+``artifacts/screenshots/`` (``demo-<page>-desktop.png``, ``demo-<page>-phone.png``)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize
 
+from nukiweb.domain.devices import DeviceType
 from nukiweb.domain.identity import acting_for
-from nukiweb.services import accounts, addresses, demo
+from nukiweb.services import account_users, accounts, addresses, authorizations, demo, smartlocks
 from nukiweb.services.context import ServiceContext
 from tests.browser.support import shoot, sign_in
 from tests.browser.test_smartlocks_page import console_errors
@@ -46,9 +47,24 @@ def tour(ctx: ServiceContext) -> dict[str, str]:
     account_id = accounts.find_account_by_email(ctx, demo.DEMO_EMAIL).account_id
     account = acting_for(account_id, "page tour")
     address = addresses.list_addresses(ctx, account)[0]
+    devices = {device.type: device.smartlock_id for device in smartlocks.list_devices(ctx, account)}
+    user = account_users.list_users(ctx, account, None, 0, 1)[0]
+    code = next(auth for auth in authorizations.list_authorizations(ctx, account) if auth.code)
+    auth_path = f"/web/users/authorizations/{code.smartlock_id}/{code.id}"
     return {
         "smartlocks": "/web/smartlocks",
+        **{
+            f"device-{kind.name.lower().replace('_', '-')}": f"/web/smartlocks/{devices[kind]}"
+            for kind in DeviceType
+            if kind in devices
+        },
         "users": "/web/users",
+        "user-new": "/web/users/new",
+        "user-edit": f"/web/users/{user.account_user_id}/edit",
+        "authorization-new": "/web/users/authorizations/new",
+        "authorization-edit": f"{auth_path}/edit",
+        "authorization-delete": f"{auth_path}/delete",
+        "simulator": "/web/simulator",
         "activity": "/web/activity",
         "short-rental": "/web/short-rental",
         "short-rental-address": f"/web/short-rental/{address.address_id}",
@@ -80,7 +96,7 @@ def test_every_page_fits_names_its_fields_and_is_photographed(
             problems[f"{path}: fields without a label"] = unlabelled
         if width == "phone" and (overflow := page.evaluate(SIDEWAYS)) > 0:
             problems[f"{path}: wider than the phone by"] = f"{overflow}px"
-        shoot(page, f"{name}-{width}")
+        shoot(page, f"demo-{name}-{width}")
     context.close()
     assert problems == {}
     assert errors == []
