@@ -32,21 +32,23 @@ from nukiweb.domain.device_words import (
     describe_authorization,
     utc_text,
 )
-from nukiweb.domain.devices import MAX_SMARTLOCK_ID
 from nukiweb.domain.errors import NotFound, NukiwebError
 from nukiweb.domain.smartlocks import Authorization
 from nukiweb.services import account_users, authorizations, smartlocks
 from nukiweb.services.account_users import MAX_PAGE
 from nukiweb.services.web_sessions import WebSession
-from nukiweb.web.access_forms import AuthorizationEntry, user_body, user_fields, validated
+from nukiweb.web.access_forms import AuthorizationEntry, user_body, user_fields
+from nukiweb.web.devices import smartlock_id_of
 from nukiweb.web.pages import (
     context_of,
     page_router,
+    path_id,
     posted_form,
     redirect,
     render,
     require_rights,
     require_session,
+    validated,
 )
 
 USERS_PATH = "/web/users"
@@ -214,9 +216,7 @@ def _user_form(
 
 
 def _user_id(text: str) -> int:
-    if not _NUMBER.fullmatch(text) or int(text) > INT32_MAX:
-        raise NotFound("account user", text[:20])
-    return int(text)
+    return path_id(text, "account user", INT32_MAX)
 
 
 # --- authorizations --------------------------------------------------------------------------
@@ -303,13 +303,10 @@ def _authorization(
     request: Request, session: WebSession, smartlock_id: str, auth_id: str
 ) -> Authorization:
     """The account's authorization the path names; any other is not found, as in the API."""
-    if not _NUMBER.fullmatch(smartlock_id) or int(smartlock_id) > MAX_SMARTLOCK_ID:
-        raise NotFound("smartlock", smartlock_id[:20])
+    device_id = smartlock_id_of(smartlock_id)
     if not _AUTH_ID.fullmatch(auth_id):
         raise NotFound("authorization", auth_id[:24])
-    return authorizations.get_authorization(
-        context_of(request), session.caller, int(smartlock_id), auth_id
-    )
+    return authorizations.get_authorization(context_of(request), session.caller, device_id, auth_id)
 
 
 def _authorization_form(

@@ -13,13 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta, timezone, tzinfo
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from nukiweb.api.errors import SECRET_PARAMETERS
 from nukiweb.domain.authorizations import AuthType
 from nukiweb.domain.device_words import WEEK_DAYS
 from nukiweb.domain.errors import InvalidParameter
@@ -35,7 +33,6 @@ from nukiweb.domain.local_times import (
 from nukiweb.domain.smartlocks import Authorization
 from nukiweb.web.pages import form_text
 
-Model = TypeVar("Model", bound=BaseModel)
 UTC_NAME = "UTC"
 _OFFSET = re.compile(r"-?[0-9]{1,4}")
 _ZONE_NAME = re.compile(r"[A-Za-z0-9_+\-]+(/[A-Za-z0-9_+\-]+)*")
@@ -43,17 +40,6 @@ _NUMBER = re.compile(r"[0-9]{1,19}")
 _TEXT = 254  # the longest text field (an email)
 _DAY_BITS = {str(bit): bit for bit, _ in WEEK_DAYS}
 _KEYPAD_CODE = str(int(AuthType.KEYPAD_CODE))
-
-
-def validated(model: type[Model], body: dict[str, Any]) -> Model:
-    """``body`` as the API's request model reads it; refused as the API refuses it."""
-    try:
-        return model.model_validate(body)
-    except ValidationError as error:
-        first = error.errors()[0]
-        parameter = ".".join(str(part) for part in first["loc"]) or "body"
-        value = "*****" if parameter in SECRET_PARAMETERS else first.get("input")
-        raise InvalidParameter(parameter, str(value)[:100]) from None
 
 
 # --- account users ---------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from nukiweb.domain.device_words import (
     is_log_action,
 )
 from nukiweb.domain.devices import MAX_SMARTLOCK_ID
-from nukiweb.domain.errors import InvalidParameter, NotFound, NukiwebError
+from nukiweb.domain.errors import InvalidParameter, NukiwebError
 from nukiweb.domain.simple_actions import SimpleActionKind
 from nukiweb.domain.smartlocks import Device, LogEntry, LogQuery
 from nukiweb.services import smartlock_logs, smartlocks
@@ -35,6 +35,7 @@ from nukiweb.web.pages import (
     form_text,
     local_path,
     page_router,
+    path_id,
     posted_form,
     redirect,
     render,
@@ -99,11 +100,8 @@ async def _simple_action(request: Request, smartlock_id: str, kind: SimpleAction
 
 
 def smartlock_id_of(text: str) -> int:
-    """A device's id in a page's path; one that no device can have names nothing (as in the
-    API, ``api.parameters``)."""
-    if not _NUMBER.fullmatch(text) or int(text) > MAX_SMARTLOCK_ID:
-        raise NotFound("smartlock", text)
-    return int(text)
+    """A device's id in a page's path."""
+    return path_id(text, "smartlock", MAX_SMARTLOCK_ID)
 
 
 def _smartlocks_page(

@@ -8,18 +8,25 @@ from another site does not), and Secure when the public URL is https.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
-from nukiweb.api.errors import UNAVAILABLE_HEADERS, log_unavailable, status_of
+from nukiweb.api.errors import (
+    SECRET_PARAMETERS,
+    UNAVAILABLE_HEADERS,
+    log_unavailable,
+    status_of,
+)
 from nukiweb.api.routing import CheckedRoute
-from nukiweb.domain.errors import NukiwebError
+from nukiweb.domain.errors import InvalidParameter, NotFound, NukiwebError
 from nukiweb.domain.rights import required_rights
 from nukiweb.secrets import same
 from nukiweb.services import web_sessions
@@ -32,6 +39,7 @@ SIGN_IN_PATH = "/web/login"
 HOME_PATH = "/web/smartlocks"
 STATIC_PATH = "/static/web"
 MAX_COOKIE_LENGTH = 128
+Model = TypeVar("Model", bound=BaseModel)
 
 _templates = Environment(
     loader=PackageLoader("nukiweb.web"),
@@ -212,6 +220,30 @@ def local_path(url: str | None, default: str = HOME_PATH) -> str:
 
 def sign_in_url(next_url: str) -> str:
     return f"{SIGN_IN_PATH}?next={quote(next_url, safe='')}"
+
+
+def validated(model: type[Model], body: dict[str, Any]) -> Model:
+    """``body`` as the API operation's request model reads it; refused as the API refuses it,
+    an ``InvalidParameter`` naming the field (a secret's value is never repeated)."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        first = error.errors()[0]
+        parameter = ".".join(str(part) for part in first["loc"]) or "body"
+        value = None if first["type"] == "missing" else first.get("input")
+        shown = "*****" if parameter in SECRET_PARAMETERS else str(value)[:100]
+        raise InvalidParameter(parameter, shown) from None
+
+
+_PATH_NUMBER = re.compile(r"[0-9]{1,19}")
+
+
+def path_id(text: str, what: str, largest: int) -> int:
+    """A numeric id in a page's path; one that no object can have names nothing, ``NotFound``
+    (as in the API, ``api.parameters``)."""
+    if not _PATH_NUMBER.fullmatch(text) or int(text) > largest:
+        raise NotFound(what, text[:20])
+    return int(text)
 
 
 def form_text(form: FormData, name: str, max_length: int = 2000) -> str:

@@ -20,10 +20,10 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from starlette.datastructures import FormData
 
-from nukiweb.api.errors import SECRET_PARAMETERS, status_of
+from nukiweb.api.errors import status_of
 from nukiweb.api.models.common import INT32_MAX
 from nukiweb.api.simulator import (
     Advance,
@@ -38,7 +38,6 @@ from nukiweb.api.simulator import (
 )
 from nukiweb.domain.device_words import DeviceSummary, describe_device
 from nukiweb.domain.devices import (
-    MAX_SMARTLOCK_ID,
     DeviceKind,
     DeviceType,
     LockAction,
@@ -50,19 +49,21 @@ from nukiweb.domain.smartlocks import Bridge, Device
 from nukiweb.services import jobs, simulator
 from nukiweb.services.context import ServiceContext
 from nukiweb.services.web_sessions import WebSession
+from nukiweb.web.devices import smartlock_id_of
 from nukiweb.web.pages import (
     context_of,
     page_router,
+    path_id,
     posted_form,
     redirect,
     render,
     require_rights,
     require_session,
+    validated,
 )
 
 SIMULATOR_PATH = "/web/simulator"
 Model = TypeVar("Model", bound=BaseModel)
-_NUMBER = re.compile(r"[0-9]{1,19}")
 _INTEGER = re.compile(r"-?[0-9]{1,19}")
 
 # What the redirect after a button says, by the outcome its handler names; made from the
@@ -253,7 +254,7 @@ async def device_control(request: Request, smartlock_id: str, control: str) -> R
     model, act = found
     ctx = context_of(request)
     try:
-        device_id = _id(smartlock_id, "smartlock", MAX_SMARTLOCK_ID)
+        device_id = smartlock_id_of(smartlock_id)
         body = None if model is None else _parsed(model, form)
         outcome = act(ctx, session.caller, device_id, body)
     except NukiwebError as error:
@@ -271,7 +272,7 @@ async def bridge_online(request: Request, bridge_id: str) -> Response:
     form = await posted_form(request, session)
     ctx = context_of(request)
     try:
-        found = _id(bridge_id, "bridge", INT32_MAX)
+        found = path_id(bridge_id, "bridge", INT32_MAX)
         body = _parsed(BridgeOnline, form)
         simulator.set_bridge_online(ctx, session.caller, found, body.online)
     except NukiwebError as error:
@@ -307,14 +308,7 @@ def _parsed(model: type[Model], form: FormData) -> Model:
         for name, value in form.items()
         if name != "csrf_token" and isinstance(value, str)
     }
-    try:
-        return model.model_validate(fields)
-    except ValidationError as error:
-        first = error.errors()[0]
-        parameter = ".".join(str(part) for part in first["loc"]) or "body"
-        value = None if first["type"] == "missing" else first.get("input")
-        shown = "*****" if parameter in SECRET_PARAMETERS else str(value)[:100]
-        raise InvalidParameter(parameter, shown) from None
+    return validated(model, fields)
 
 
 def _as_json_would_carry_it(text: str) -> int | str:
@@ -322,11 +316,3 @@ def _as_json_would_carry_it(text: str) -> int | str:
     models take ``presses`` 1 or 2, not "1"), anything else as text, which they read as
     they read it from JSON (booleans, decimals)."""
     return int(text) if _INTEGER.fullmatch(text) else text
-
-
-def _id(text: str, what: str, largest: int) -> int:
-    """An id in the panel's path; one that no object can have names nothing (as in the API,
-    ``api.parameters``)."""
-    if not _NUMBER.fullmatch(text) or int(text) > largest:
-        raise NotFound(what, text)
-    return int(text)
