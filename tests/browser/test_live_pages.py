@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.support import shoot, sign_in
 from tests.contract.validation import ContractValidator
 from tests.devices import MOTOR_TIME, act, add_device, advance, simulate
-from tests.support import AccountFixture, ApiClient, RunningServer, running_server
+from tests.support import AccountFixture, ApiClient, RunningServer, running_server, unique_email
 
 UNLOCK, LOCK = 1, 2
 DESKTOP = {"width": 1280, "height": 900}
@@ -93,3 +93,45 @@ def test_a_change_through_another_server_appears(
 
         expect(row.locator("td.state")).to_have_text("unlocked")
         api.close()
+
+
+def test_a_devices_page_follows_its_state_log_and_authorizations(
+    page: Page, server: RunningServer, account: AccountFixture
+) -> None:
+    lock = add_device(account, 4, name="Front door")
+    simulate(account.api, lock, "keypad", paired=True)
+    open_signed_in(page, server, account, f"/web/smartlocks/{lock}")
+    state = page.locator("#device-state dd.state")
+    expect(state).to_have_text("locked")
+
+    act(account.api, lock, UNLOCK)
+    expect(state.locator(".in-flight")).to_contain_text("…")
+    advance(account.api, MOTOR_TIME)
+    expect(state).to_have_text("unlocked")
+    expect(page.locator("#device-log tr[data-log-id] td.action")).to_have_text(["unlock"])
+
+    body = {"name": "Cleaner", "type": 13, "code": 246813, "remoteAllowed": False}
+    assert account.api.put(f"/smartlock/{lock}/auth", json=body).status_code == 204
+    row = page.locator("#device-authorizations tr", has_text="Cleaner")
+    expect(row).to_contain_text("waiting for the device")
+    advance(account.api, MOTOR_TIME)
+    expect(row).to_contain_text("on the device")
+
+
+def test_the_users_page_shows_a_new_user_and_a_confirmed_authorization(
+    page: Page, server: RunningServer, account: AccountFixture
+) -> None:
+    lock = add_device(account, 4, name="Front door")
+    simulate(account.api, lock, "keypad", paired=True)
+    open_signed_in(page, server, account, "/web/users")
+
+    body = {"email": unique_email("live"), "name": "Anna Berger", "language": "en"}
+    assert account.api.put("/account/user", json=body).status_code == 200
+    expect(page.locator("#account-users td.name")).to_have_text(["Anna Berger"])
+
+    code = {"name": "Cleaner", "type": 13, "code": 246813, "remoteAllowed": False}
+    assert account.api.put(f"/smartlock/{lock}/auth", json=code).status_code == 204
+    row = page.locator(f"#authorizations-{lock} tr", has_text="Cleaner")
+    expect(row.locator(".badge.pending")).to_be_visible()
+    advance(account.api, MOTOR_TIME)
+    expect(row.locator(".badge.pending")).to_have_count(0)
