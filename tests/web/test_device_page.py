@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.contract.validation import ContractValidator
 from tests.devices import (
     MOTOR_TIME,
     UNLATCH_HOLD,
@@ -24,7 +25,7 @@ from tests.devices import (
     set_bridge_online,
     state,
 )
-from tests.support import AccountFixture, RunningServer, unique_email
+from tests.support import AccountFixture, RunningServer, make_account, unique_email
 from tests.web.support import WebClient, csrf_token
 from tests.web.test_access_pages import create_auth, create_user
 from tests.web.test_device_pages import alert
@@ -356,6 +357,42 @@ def test_lock_never_sends_anyone_elsewhere(
     response = client.submit(page_of(lock), f"{SMARTLOCKS}/{lock}/lock", {"next": next_url})
     assert response.status_code == 303
     assert response.headers["location"].startswith(f"{SMARTLOCKS}?sent=lock")
+
+
+def test_a_refused_lock_is_explained_on_the_page_it_came_from(
+    client: WebClient, account: AccountFixture
+) -> None:
+    lock = add_device(account, 4, name="Front door")
+    act(account.api, lock, 1)
+
+    busy = client.submit(page_of(lock), f"{SMARTLOCKS}/{lock}/lock", {"next": page_of(lock)})
+
+    assert busy.status_code == 423
+    assert "busy" in alert(busy.text)
+    assert "<h1>Front door</h1>" in busy.text  # the device's page, not the list
+    advance(account.api, MOTOR_TIME + UNLATCH_HOLD)
+    set_bridge_online(account.api, online=False)
+
+    offline = client.submit(page_of(lock), f"{SMARTLOCKS}/{lock}/lock", {"next": page_of(lock)})
+
+    assert offline.status_code == 503
+    assert "offline" in alert(offline.text)
+    assert "<h1>Front door</h1>" in offline.text
+    set_bridge_online(account.api, online=True)
+
+
+def test_another_accounts_device_named_as_next_gets_the_list(
+    client: WebClient, account: AccountFixture, server: RunningServer, contract: ContractValidator
+) -> None:
+    other = make_account(server, contract)
+    theirs = add_device(other, 4)
+    own = add_device(account, 4)
+
+    response = client.submit(page_of(own), f"{SMARTLOCKS}/{theirs}/lock", {"next": page_of(theirs)})
+
+    assert response.status_code == 404
+    assert "<h1>Smart Locks</h1>" in response.text
+    other.api.close()
 
 
 # --- sub-accounts ----------------------------------------------------------------------------

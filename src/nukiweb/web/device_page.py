@@ -32,7 +32,7 @@ from nukiweb.domain.device_words import (
 from nukiweb.domain.devices import device_kind
 from nukiweb.domain.errors import Forbidden, NotFound, NukiwebError
 from nukiweb.domain.setting_words import WEB_CONFIG
-from nukiweb.domain.simple_actions import FirmwareVersion
+from nukiweb.domain.simple_actions import FirmwareVersion, SimpleActionKind
 from nukiweb.domain.smartlocks import Bridge, Device, LogQuery
 from nukiweb.services import account_users, authorizations, simulator, smartlock_logs, smartlocks
 from nukiweb.services.account_users import MAX_PAGE
@@ -51,11 +51,13 @@ from nukiweb.web.devices import (
     ACTIVITY_PATH,
     NOTICES,
     SMARTLOCKS_PATH,
-    UNREACHABLE_STATUS,
     smartlock_id_of,
+    smartlocks_list,
 )
 from nukiweb.web.pages import (
     context_of,
+    form_text,
+    local_path,
     page_router,
     posted_form,
     redirect,
@@ -66,6 +68,7 @@ from nukiweb.web.pages import (
 
 LOG_ENTRIES = 20  # the newest entries the page shows; the Activity log page has the rest
 DEVICE_PATH = SMARTLOCKS_PATH + "/{smartlock_id}"
+UNREACHABLE_STATUS = 503  # the command could not reach the device: its bridge is offline
 
 router = page_router()
 
@@ -105,6 +108,60 @@ async def device_page(
     elif saved in BLOCKS_BY_SLUG:
         notice = f"{BLOCKS_BY_SLUG[saved].title} saved."
     return _device_page(request, session, device, notice=notice)
+
+
+@router.post(DEVICE_PATH + "/lock")
+async def lock(request: Request, smartlock_id: str) -> Response:
+    return await _simple_action(request, smartlock_id, "lock")
+
+
+@router.post(DEVICE_PATH + "/unlock")
+async def unlock(request: Request, smartlock_id: str) -> Response:
+    return await _simple_action(request, smartlock_id, "unlock")
+
+
+async def _simple_action(request: Request, smartlock_id: str, kind: SimpleActionKind) -> Response:
+    """Lock or Unlock, as ``/action/lock`` and ``/action/unlock``, from the Smart Locks list or
+    from the device's page (its form's ``next``), which a sent command redirects back to and a
+    refusal (another account's device, busy, a box that cannot lock, …) or a device that could
+    not be reached is shown on, with the error."""
+    session = require_session(request)
+    form = await posted_form(request, session)
+    ctx = context_of(request)
+    back = local_path(form_text(form, "next"), SMARTLOCKS_PATH).split("?", 1)[0]
+    device_id = None
+    try:
+        require_rights(session, "Smartlock", "POST", f"/smartlock/{{smartlockId}}/action/{kind}")
+        device_id = smartlock_id_of(smartlock_id)
+        smartlocks.lock_or_unlock(ctx, session.caller, device_id, kind)
+        # The service records on the device why a command could not be delivered.
+        device = smartlocks.get_device(ctx, session.caller, device_id)
+    except NukiwebError as error:
+        return _refused(request, session, device_id, back, error.message, status_of(error))
+    if device.error:
+        message = f"{device.name}: {device.error}"
+        return _refused(request, session, device_id, back, message, UNREACHABLE_STATUS)
+    return redirect(f"{back}?{urlencode({'sent': kind, 'smartlockId': device_id})}")
+
+
+def _refused(
+    request: Request,
+    session: WebSession,
+    device_id: int | None,
+    back: str,
+    message: str,
+    status_code: int,
+) -> Response:
+    """The page the button was on, with the error: the device's own, if it is one the account
+    may see, else the Smart Locks list."""
+    if device_id is not None and back == f"{SMARTLOCKS_PATH}/{device_id}":
+        try:
+            device = smartlocks.get_device(context_of(request), session.caller, device_id)
+        except NukiwebError:
+            pass
+        else:
+            return _device_page(request, session, device, message, status_code)
+    return smartlocks_list(request, session, message, status_code)
 
 
 @router.post(DEVICE_PATH + "/settings/{slug}")

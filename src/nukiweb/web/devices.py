@@ -1,8 +1,8 @@
-"""The Smart Locks and Activity log pages (the Users page is ``web.access``).
+"""The Smart Locks and Activity log pages (the Users page is ``web.access``, a device's page
+and its Lock and Unlock buttons ``web.device_page``).
 
 They call the services the API's operations call, as the signed-in account, and a sub-account
-needs the rights the corresponding API operation needs (``domain.rights``). Lock and Unlock are
-the API's ``/action/lock`` and ``/action/unlock``.
+needs the rights the corresponding API operation needs (``domain.rights``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import Response
 
-from nukiweb.api.errors import status_of
 from nukiweb.domain.device_words import (
     LOG_ACTION_CHOICES,
     describe_device,
@@ -23,8 +22,7 @@ from nukiweb.domain.device_words import (
     is_log_action,
 )
 from nukiweb.domain.devices import MAX_SMARTLOCK_ID
-from nukiweb.domain.errors import InvalidParameter, NukiwebError
-from nukiweb.domain.simple_actions import SimpleActionKind
+from nukiweb.domain.errors import InvalidParameter
 from nukiweb.domain.smartlocks import Device, LogEntry, LogQuery
 from nukiweb.services import smartlock_logs, smartlocks
 from nukiweb.services.smartlock_logs import MAX_LIMIT
@@ -32,12 +30,8 @@ from nukiweb.services.web_sessions import WebSession
 from nukiweb.web.pages import (
     HOME_PATH,
     context_of,
-    form_text,
-    local_path,
     page_router,
     path_id,
-    posted_form,
-    redirect,
     render,
     require_rights,
     require_session,
@@ -47,7 +41,6 @@ SMARTLOCKS_PATH = HOME_PATH
 ACTIVITY_PATH = "/web/activity"
 ACTIVITY_FILTERS = ("device", "from", "to", "action", "limit", "before")
 NOTICES = {"lock": "Lock command sent to {name}.", "unlock": "Unlock command sent to {name}."}
-UNREACHABLE_STATUS = 503  # the command could not reach the device: its bridge is offline
 _NUMBER = re.compile(r"[0-9]{1,19}")
 _LOG_ID = re.compile(r"[0-9a-f]{24}")
 
@@ -64,39 +57,7 @@ async def smartlocks_page(
     """``sent`` and ``smartlockId``: the command that the redirect after a button was for."""
     session = require_session(request)
     require_rights(session, "Smartlock", "GET", "/smartlock")
-    return _smartlocks_page(request, session, sent=sent, sent_to=smartlockId)
-
-
-@router.post(SMARTLOCKS_PATH + "/{smartlock_id}/lock")
-async def lock(request: Request, smartlock_id: str) -> Response:
-    return await _simple_action(request, smartlock_id, "lock")
-
-
-@router.post(SMARTLOCKS_PATH + "/{smartlock_id}/unlock")
-async def unlock(request: Request, smartlock_id: str) -> Response:
-    return await _simple_action(request, smartlock_id, "unlock")
-
-
-async def _simple_action(request: Request, smartlock_id: str, kind: SimpleActionKind) -> Response:
-    """Refusals (another account's device, busy, a box that cannot lock, …) and a device that
-    could not be reached come back as the page with an error; a sent command redirects."""
-    session = require_session(request)
-    form = await posted_form(request, session)
-    ctx = context_of(request)
-    try:
-        require_rights(session, "Smartlock", "POST", f"/smartlock/{{smartlockId}}/action/{kind}")
-        device_id = smartlock_id_of(smartlock_id)
-        smartlocks.lock_or_unlock(ctx, session.caller, device_id, kind)
-        # The service records on the device why a command could not be delivered.
-        device = smartlocks.get_device(ctx, session.caller, device_id)
-    except NukiwebError as error:
-        return _smartlocks_page(request, session, error.message, status_of(error))
-    if device.error:
-        message = f"{device.name}: {device.error}"
-        return _smartlocks_page(request, session, message, UNREACHABLE_STATUS)
-    # A button on the device's own page comes back to it.
-    back = local_path(form_text(form, "next"), SMARTLOCKS_PATH).split("?", 1)[0]
-    return redirect(f"{back}?{urlencode({'sent': kind, 'smartlockId': device_id})}")
+    return smartlocks_list(request, session, sent=sent, sent_to=smartlockId)
 
 
 def smartlock_id_of(text: str) -> int:
@@ -104,7 +65,7 @@ def smartlock_id_of(text: str) -> int:
     return path_id(text, "smartlock", MAX_SMARTLOCK_ID)
 
 
-def _smartlocks_page(
+def smartlocks_list(
     request: Request,
     session: WebSession,
     error: str | None = None,
