@@ -25,9 +25,9 @@ from tests.devices import (
     set_bridge_online,
     state,
 )
-from tests.support import AccountFixture, RunningServer, make_account, unique_email
+from tests.support import AccountFixture, RunningServer, make_account
 from tests.web.support import WebClient, csrf_token
-from tests.web.test_access_pages import create_auth, create_user
+from tests.web.test_access_pages import create_auth, create_user, sub_account
 from tests.web.test_device_pages import alert
 
 SMARTLOCKS = "/web/smartlocks"
@@ -396,19 +396,6 @@ def test_another_accounts_device_named_as_next_gets_the_list(
 
 
 # --- sub-accounts ----------------------------------------------------------------------------
-
-
-def sub_account(account: AccountFixture, rights: int) -> str:
-    email = unique_email("sub")
-    body = {
-        "email": email,
-        "password": "sub password",
-        "name": "Sub",
-        "rights": rights,
-        "language": "en",
-    }
-    assert account.api.put("/account/sub", json=body).status_code == 200
-    return email
 
 
 def test_a_sub_account_without_the_config_right_is_refused(
