@@ -10,8 +10,6 @@ its message (and the form as entered), never a half-made change.
 
 from __future__ import annotations
 
-import re
-
 from fastapi import Request
 from fastapi.responses import Response
 
@@ -25,6 +23,7 @@ from nukiweb.web.pages import (
     context_of,
     form_text,
     page_router,
+    path_id,
     posted_form,
     redirect,
     render,
@@ -44,7 +43,6 @@ ADDRESSES_PATH = "/web/short-rental"
 ADDRESS_PATH = ADDRESSES_PATH + "/{address_id}"
 LINK_PATH = ADDRESSES_PATH + "/services/{service_id}/link"
 MAX_ADDRESS_ID = 2**31 - 1  # the spec's addressId is an int32
-_NUMBER = re.compile(r"[0-9]{1,10}")
 _URL_LENGTH = 4000
 NOTICES = {
     "created": "The address is created.",
@@ -360,9 +358,7 @@ def _service_id(text: str) -> str:
 def address_id_of(text: str) -> int:
     """An address's id in a page's path or form; one that no address can have names nothing
     (as in the API)."""
-    if not _NUMBER.fullmatch(text) or int(text) > MAX_ADDRESS_ID:
-        raise NotFound("address", text[:40])
-    return int(text)
+    return path_id(text, "address", MAX_ADDRESS_ID)
 
 
 def address_url(address_id: int) -> str:
